@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "nyxctl.h"
+#include "verbs.h"
+
+static int verb_help(int argc, char *argv[], void *userdata);
+
+static const Verb verbs[] = {
+        { "info",    0,            verb_info,    "Show information about nyxd and this host" },
+        { "version", 0,            verb_version, "Show client, daemon and runtime versions"  },
+        { "help",    VERB_HIDDEN,  verb_help,    "Show this help"                            },
+        {}
+};
+
+static void help(void) {
+        printf("nyxctl [OPTIONS...] COMMAND [ARGS...]\n\n"
+               "Run OCI containers as systemd units, through nyxd (org.nyx.engine1).\n\n"
+               "Commands:\n");
+        for (const Verb *v = verbs; v->dispatch; v++)
+                if (!(v->flags & VERB_HIDDEN))
+                        printf("  %-10s %s\n", v->name, v->summary);
+        printf("\nOptions:\n"
+               "  -h --help       Show this help\n"
+               "     --version    Show the version\n\n"
+               "Run 'nyxctl COMMAND --help' for a command's options.\n"
+               "The system bus is used; $DBUS_SYSTEM_BUS_ADDRESS overrides its address.\n");
+}
+
+static int verb_help(int argc, char *argv[], void *userdata) {
+        help();
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100 };
+        static const struct option options[] = {
+                { "help",    no_argument, NULL, 'h'         },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        /* "+": stop at the verb, whose own flags follow it. */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("nyxctl %s\n", NYX_VERSION);
+                        return 0;
+                default:
+                        if (optopt)
+                                log_error("unknown option '-%c'. See 'nyxctl --help'.", optopt);
+                        else
+                                log_error("unknown option '%s'. See 'nyxctl --help'.", argv[optind - 1]);
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        log_set_prefix("nyxctl");
+        log_parse_environment();
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        if (optind >= argc) {
+                help();
+                return EXIT_FAILURE;
+        }
+
+        r = dispatch_verb("nyxctl", argc, argv, verbs, NULL);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "bus-util.h"
+#include "fd-util.h"
+#include "log.h"
+#include "manager-dbus.h"
+#include "manager.h"
+#include "nyx-errors.h"
+#include "path-util.h"
+#include "string-util.h"
+
+int manager_new(Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        const char *e;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return -ENOMEM;
+
+        /* Tests point these elsewhere; production uses the compiled-in paths. */
+        m->state_dir = strdup((e = getenv("NYX_STATE_DIR")) ? e : NYX_STATE_DIR);
+        m->run_dir = strdup((e = getenv("NYX_RUN_DIR")) ? e : NYX_RUN_DIR);
+        m->runtime_path = strdup((e = getenv("NYX_RUNTIME")) ? e : NYX_CRUN_PATH);
+        if (!m->state_dir || !m->run_dir || !m->runtime_path)
+                return -ENOMEM;
+
+        r = cgroup_detect_mode("/sys/fs/cgroup", &m->cgroup_mode);
+        if (r < 0)
+                m->cgroup_mode = CGROUP_MODE_UNKNOWN;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        free(m->state_dir);
+        free(m->run_dir);
+        free(m->runtime_path);
+        free(m->runtime_version);
+        return mfree(m);
+}
+
+static int make_state_dirs(Manager *m) {
+        static const char *const subdirs[] = { "containers", "images", "layers", "volumes", "networks", "tmp" };
+        int r;
+
+        r = mkdir_p(m->state_dir, 0700);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                _cleanup_free_ char *p = path_join(m->state_dir, subdirs[i]);
+                if (!p)
+                        return -ENOMEM;
+                r = mkdir_p(p, 0700);
+                if (r < 0)
+                        return r;
+        }
+        return mkdir_p(m->run_dir, 0700);
+}
+
+int manager_startup(Manager *m) {
+        int r;
+
+        r = make_state_dirs(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create state directories under %s: %m", m->state_dir);
+
+        r = sd_bus_default_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+
+        r = manager_dbus_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register D-Bus objects: %m");
+
+        r = sd_bus_request_name(m->bus, NYX_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire bus name %s: %m", NYX_BUS_NAME);
+
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+
+        return 0;
+}
+
+static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        /* Everything queued before the release has been dispatched by now;
+         * new calls wait for the next activation of nyxd. */
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        for (;;) {
+                r = sd_event_get_state(m->event);
+                if (r < 0)
+                        return r;
+                if (r == SD_EVENT_FINISHED)
+                        break;
+
+                r = sd_event_run(m->event, m->idle_timeout_usec > 0 && !m->exiting ? m->idle_timeout_usec : UINT64_MAX);
+                if (r < 0)
+                        return r;
+
+                if (r == 0 && !m->exiting && m->idle_timeout_usec > 0 && m->n_busy == 0) {
+                        log_info("Idle for a while, exiting (the next call starts nyxd again).");
+                        (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after idle timeout.");
+                        r = sd_bus_release_name_async(m->bus, NULL, NYX_BUS_NAME, on_name_released, m);
+                        if (r < 0)
+                                return r;
+                        m->exiting = true;
+                }
+        }
+
+        r = 0;
+        (void) sd_event_get_exit_code(m->event, &r);
+        return r;
+}
+
+static int read_command_output(char *const argv[], char **ret) {
+        _cleanup_close_ int pipe_r = -EBADF;
+        int pfd[2], status;
+        char buf[512];
+        size_t n = 0;
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                safe_close(pfd[0]);
+                safe_close(pfd[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                if (dup2(pfd[1], STDOUT_FILENO) < 0)
+                        _exit(127);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        safe_close(pfd[1]);
+        pipe_r = pfd[0];
+
+        for (;;) {
+                ssize_t k = read(pipe_r, buf + n, sizeof(buf) - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                n += k;
+                if (n >= sizeof(buf) - 1)
+                        break;
+        }
+        buf[n] = 0;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -ENOEXEC;
+
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int manager_get_runtime_version(Manager *m, const char **ret) {
+        _cleanup_free_ char *out = NULL;
+        char *argv[] = { m->runtime_path, (char *) "--version", NULL };
+        const char *v;
+        int r;
+
+        if (m->runtime_version) {
+                *ret = m->runtime_version;
+                return 0;
+        }
+
+        r = read_command_output(argv, &out);
+        if (r < 0)
+                return r;
+
+        /* First line: "crun version 1.8.1" */
+        out[strcspn(out, "\n")] = 0;
+        v = startswith(out, "crun version ");
+        m->runtime_version = strdup(v ?: out);
+        if (!m->runtime_version)
+                return -ENOMEM;
+        *ret = m->runtime_version;
+        return 0;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+/* sd-bus.h brings sd_bus_flush_close_unrefp, sd_bus_message_unrefp ... */
+
+#define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
+
+/* A one-line, human explanation of a failed call: the error's own message for
+ * nyx's named errors, a rewording for the bus daemon's generic ones. */
+const char *bus_error_human(const sd_bus_error *e, int r);
+
+/* Append a "sv" dict entry to an open a{sv} container. */
+int bus_append_sv_string(sd_bus_message *m, const char *key, const char *value);
+int bus_append_sv_uint64(sd_bus_message *m, const char *key, uint64_t value);
+int bus_append_sv_uint32(sd_bus_message *m, const char *key, uint32_t value);
+int bus_append_sv_bool(sd_bus_message *m, const char *key, int value);
