@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fileio.h"
+#include "output.h"
+#include "prepare-config.h"
+#include "string-util.h"
+#include "strv.h"
+
+PrepareConfig *prepare_config_free(PrepareConfig *c) {
+        if (!c)
+                return NULL;
+        free(c->id);
+        free(c->dir);
+        free(c->rootfs);
+        free(c->bundle);
+        free(c->upper);
+        free(c->work);
+        strv_free(c->lower);
+        free(c->runtime);
+        return mfree(c);
+}
+
+static int get_string(json_object *o, const char *key, bool required, char **ret) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+                if (required)
+                        return -EBADMSG;
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        *ret = strdup(json_object_get_string(v));
+        return *ret ? 0 : -ENOMEM;
+}
+
+int prepare_config_load(const char *path, PrepareConfig **ret) {
+        _cleanup_(prepare_config_freep) PrepareConfig *c = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        _cleanup_free_ char *text = NULL;
+        json_object *lower, *ro;
+        int r;
+
+        r = read_full_file(path, 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        o = json_tokener_parse(text);
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+
+        c = calloc(1, sizeof(PrepareConfig));
+        if (!c)
+                return -ENOMEM;
+
+        if ((r = get_string(o, "Id", true, &c->id)) < 0 ||
+            (r = get_string(o, "Dir", true, &c->dir)) < 0 ||
+            (r = get_string(o, "Rootfs", true, &c->rootfs)) < 0 ||
+            (r = get_string(o, "Bundle", true, &c->bundle)) < 0 ||
+            (r = get_string(o, "UpperDir", true, &c->upper)) < 0 ||
+            (r = get_string(o, "WorkDir", true, &c->work)) < 0 ||
+            (r = get_string(o, "Runtime", true, &c->runtime)) < 0)
+                return r;
+
+        if (!json_object_object_get_ex(o, "LowerDirs", &lower) || !json_object_is_type(lower, json_type_array) ||
+            json_object_array_length(lower) == 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < json_object_array_length(lower); i++) {
+                json_object *e = json_object_array_get_idx(lower, i);
+
+                if (!json_object_is_type(e, json_type_string))
+                        return -EBADMSG;
+                r = strv_extend(&c->lower, json_object_get_string(e));
+                if (r < 0)
+                        return r;
+        }
+        c->n_lower = strv_length(c->lower);
+
+        if (json_object_object_get_ex(o, "ReadOnly", &ro))
+                c->read_only = json_object_get_boolean(ro);
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int prepare_config_save(const PrepareConfig *c, const char *path) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        json_object *lower = json_object_new_array();
+        const char *s;
+
+        if (!o || !lower) {
+                json_object_put(lower);
+                return -ENOMEM;
+        }
+        json_object_object_add(o, "Id", json_object_new_string(c->id));
+        json_object_object_add(o, "Dir", json_object_new_string(c->dir));
+        json_object_object_add(o, "Rootfs", json_object_new_string(c->rootfs));
+        json_object_object_add(o, "Bundle", json_object_new_string(c->bundle));
+        json_object_object_add(o, "UpperDir", json_object_new_string(c->upper));
+        json_object_object_add(o, "WorkDir", json_object_new_string(c->work));
+        json_object_object_add(o, "Runtime", json_object_new_string(c->runtime));
+        for (size_t i = 0; i < c->n_lower; i++)
+                json_object_array_add(lower, json_object_new_string(c->lower[i]));
+        json_object_object_add(o, "LowerDirs", lower);
+        json_object_object_add(o, "ReadOnly", json_object_new_boolean(c->read_only));
+
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        return write_file_atomic(path, s, strlen(s), 0600);
+}
+
+int prepare_config_lowerdir_option(const PrepareConfig *c, char **ret) {
+        size_t l = 0;
+        char *s, *p;
+
+        for (size_t i = 0; i < c->n_lower; i++) {
+                /* ':' and ',' separate overlayfs options; nyx's own paths never have them. */
+                if (strpbrk(c->lower[i], ":,") || c->lower[i][0] != '/')
+                        return -EINVAL;
+                l += strlen(c->lower[i]) + 1;
+        }
+        s = p = malloc(l + 1);
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_lower; i++) {
+                if (i > 0)
+                        *p++ = ':';
+                p = stpcpy(p, c->lower[i]);
+        }
+        *p = 0;
+        *ret = s;
+        return 0;
+}
