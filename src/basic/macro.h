@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -17,6 +18,19 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define STRINGIFY(x) XSTRINGIFY(x)
 #define XSTRINGIFY(x) #x
+
+#define IN_SET(x, ...)                                                  \
+        ({                                                              \
+                const typeof(x) _set_[] = { __VA_ARGS__ };              \
+                typeof(x) _x_ = (x);                                    \
+                bool _found_ = false;                                   \
+                for (size_t _i_ = 0; _i_ < ELEMENTSOF(_set_); _i_++)    \
+                        if (_set_[_i_] == _x_) {                        \
+                                _found_ = true;                         \
+                                break;                                  \
+                        }                                               \
+                _found_;                                                \
+        })
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -5,6 +5,7 @@
 
 #include "bus-util.h"
 #include "log.h"
+#include "nyx-errors.h"
 #include "nyxctl.h"
 
 int nyxctl_bus(sd_bus **ret) {
@@ -42,4 +43,31 @@ int verb_getopt(const char *verb, int argc, char *argv[], const char *optstring,
                 return '?';
         }
         return c;
+}
+
+int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, NYX_BUS_NAME, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "GetContainer",
+                               &error, &reply, "s", name_or_id);
+        if (r < 0)
+                return nyxctl_log_bus_error(&error, r, NULL);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return log_error_errno(r, "Bad reply from nyxd: %m");
+        *ret_path = strdup(path);
+        return *ret_path ? 0 : log_oom();
+}
+
+int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_string(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, property, &error, ret);
+        if (r < 0)
+                return nyxctl_log_bus_error(&error, r, NULL);
+        return 0;
 }

@@ -11,6 +11,17 @@
 static int verb_help(int argc, char *argv[], void *userdata);
 
 static const Verb verbs[] = {
+        { "run",     0,            verb_run,     "Create and start a container"              },
+        { "create",  0,            verb_create,  "Create a container"                        },
+        { "start",   0,            verb_start,   "Start containers"                          },
+        { "stop",    0,            verb_stop,    "Stop containers"                           },
+        { "restart", 0,            verb_restart, "Restart containers"                        },
+        { "kill",    0,            verb_kill,    "Send a signal to containers"               },
+        { "rm",      0,            verb_rm,      "Remove containers"                         },
+        { "ps",      0,            verb_ps,      "List containers"                           },
+        { "logs",    0,            verb_logs,    "Show a container's output"                 },
+        { "inspect", 0,            verb_inspect, "Show a container's configuration and state" },
+        { "wait",    0,            verb_wait,    "Wait for containers to exit"               },
         { "info",    0,            verb_info,    "Show information about nyxd and this host" },
         { "version", 0,            verb_version, "Show client, daemon and runtime versions"  },
         { "help",    VERB_HIDDEN,  verb_help,    "Show this help"                            },
@@ -81,5 +92,5 @@ int main(int argc, char *argv[]) {
         }
 
         r = dispatch_verb("nyxctl", argc, argv, verbs, NULL);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : r;
 }

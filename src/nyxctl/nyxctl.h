@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "verbs.h"
 
 /* Connect to nyxd's bus ($DBUS_SYSTEM_BUS_ADDRESS overrides the default). */
 int nyxctl_bus(sd_bus **ret);
@@ -24,5 +25,21 @@ static inline void verb_getopt_reset(void) {
         optind = 0;
 }
 
+/* Resolve a container's name or ID to its object path (errors logged). */
+int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path);
+int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret);
+
+/* Verbs return a negative errno (already reported) or the exit status. */
 int verb_info(int argc, char *argv[], void *userdata);
+int verb_create(int argc, char *argv[], void *userdata);
+int verb_run(int argc, char *argv[], void *userdata);
+int verb_start(int argc, char *argv[], void *userdata);
+int verb_stop(int argc, char *argv[], void *userdata);
+int verb_restart(int argc, char *argv[], void *userdata);
+int verb_kill(int argc, char *argv[], void *userdata);
+int verb_rm(int argc, char *argv[], void *userdata);
+int verb_ps(int argc, char *argv[], void *userdata);
+int verb_logs(int argc, char *argv[], void *userdata);
+int verb_inspect(int argc, char *argv[], void *userdata);
+int verb_wait(int argc, char *argv[], void *userdata);
 int verb_version(int argc, char *argv[], void *userdata);

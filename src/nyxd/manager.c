@@ -12,6 +12,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-util.h"
+#include "container.h"
+#include "image-store.h"
+#include "image.h"
 #include "fd-util.h"
 #include "log.h"
 #include "manager-dbus.h"
@@ -19,6 +22,7 @@
 #include "nyx-errors.h"
 #include "path-util.h"
 #include "string-util.h"
+#include "unit.h"
 
 int manager_new(Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -33,7 +37,8 @@ int manager_new(Manager **ret) {
         m->state_dir = strdup((e = getenv("NYX_STATE_DIR")) ? e : NYX_STATE_DIR);
         m->run_dir = strdup((e = getenv("NYX_RUN_DIR")) ? e : NYX_RUN_DIR);
         m->runtime_path = strdup((e = getenv("NYX_RUNTIME")) ? e : NYX_CRUN_PATH);
-        if (!m->state_dir || !m->run_dir || !m->runtime_path)
+        m->prepare_path = strdup((e = getenv("NYX_PREPARE")) ? e : NYX_LIBEXEC_DIR "/nyx-prepare");
+        if (!m->state_dir || !m->run_dir || !m->runtime_path || !m->prepare_path)
                 return -ENOMEM;
 
         r = cgroup_detect_mode("/sys/fs/cgroup", &m->cgroup_mode);
@@ -57,6 +62,14 @@ Manager *manager_free(Manager *m) {
         free(m->run_dir);
         free(m->runtime_path);
         free(m->runtime_version);
+        free(m->prepare_path);
+        oci_host_facts_done(&m->host_facts);
+        for (size_t i = 0; i < m->n_containers; i++)
+                container_free(m->containers[i]);
+        free(m->containers);
+        for (size_t i = 0; i < m->n_images; i++)
+                image_free(m->images[i]);
+        free(m->images);
         return mfree(m);
 }
 
@@ -85,9 +98,28 @@ int manager_startup(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create state directories under %s: %m", m->state_dir);
 
+        r = image_store_init(m->state_dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the image store under %s: %m", m->state_dir);
+        r = image_store_clean_staging(m->state_dir);
+        if (r < 0)
+                log_warning_errno(r, "Cannot remove all leftovers of interrupted pulls: %m");
+        r = manager_load_images(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the image store: %m");
+
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus: %m");
+
+        r = manager_subscribe_systemd(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to systemd: %m");
+
+        /* Needs the bus: a container's state is its unit's. */
+        r = manager_load_containers(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load containers: %m");
 
         r = manager_dbus_register(m);
         if (r < 0)

@@ -9,6 +9,11 @@
 
 #include "cgroup-util.h"
 #include "macro.h"
+#include "oci-runtime.h"
+
+typedef struct Container Container;
+typedef struct Image Image;
+typedef struct PendingJob PendingJob;
 
 typedef struct Manager {
         sd_event *event;
@@ -20,6 +25,16 @@ typedef struct Manager {
         char *runtime_path;        /* crun */
         char *runtime_version;     /* filled on first use: running crun costs a fork */
         CGroupMode cgroup_mode;
+
+        Container **containers;
+        size_t n_containers;
+        Image **images;
+        size_t n_images;
+        PendingJob *jobs;            /* systemd jobs we wait for */
+
+        char *prepare_path;          /* nyx-prepare */
+        OciHostFacts host_facts;     /* probed on first use */
+        bool host_facts_probed;
 
         uint64_t idle_timeout_usec;  /* 0: never exit when idle */
         bool exiting;

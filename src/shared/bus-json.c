@@ -141,3 +141,70 @@ int bus_message_read_dict_json(sd_bus_message *m, json_object **ret) {
         *ret = TAKE_PTR(o);
         return 0;
 }
+
+int bus_message_append_dict_json(sd_bus_message *m, json_object *o) {
+        int r;
+
+        if (!json_object_is_type(o, json_type_object))
+                return -EINVAL;
+
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        json_object_object_foreach(o, key, v) {
+                r = sd_bus_message_open_container(m, 'e', "sv");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "s", key);
+                if (r < 0)
+                        return r;
+                switch (json_object_get_type(v)) {
+                case json_type_string:
+                        r = sd_bus_message_append(m, "v", "s", json_object_get_string(v));
+                        break;
+                case json_type_int:
+                        r = sd_bus_message_append(m, "v", "x", json_object_get_int64(v));
+                        break;
+                case json_type_boolean:
+                        r = sd_bus_message_append(m, "v", "b", json_object_get_boolean(v));
+                        break;
+                case json_type_array:
+                        r = sd_bus_message_open_container(m, 'v', "as");
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_open_container(m, 'a', "s");
+                        if (r < 0)
+                                return r;
+                        for (size_t i = 0; i < json_object_array_length(v); i++) {
+                                json_object *e = json_object_array_get_idx(v, i);
+                                if (!json_object_is_type(e, json_type_string))
+                                        return -EINVAL;
+                                r = sd_bus_message_append(m, "s", json_object_get_string(e));
+                                if (r < 0)
+                                        return r;
+                        }
+                        r = sd_bus_message_close_container(m);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_close_container(m);
+                        break;
+                case json_type_object:
+                        r = sd_bus_message_open_container(m, 'v', "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = bus_message_append_dict_json(m, v);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_close_container(m);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(m);
+}

@@ -69,6 +69,8 @@ typedef struct Span {
         size_t n;
 } Span;
 
+#define DEFAULT_DOMAIN ((Span) { IMAGE_REF_DEFAULT_DOMAIN, sizeof(IMAGE_REF_DEFAULT_DOMAIN) - 1 })
+
 typedef struct Parts {
         Span domain;
         bool library_prefix;    /* path gets "library/" in front */
@@ -344,13 +346,13 @@ static const char *reference_split(const char *s, Parts *ret) {
         /* splitDockerDomain() */
         slash = strchr(s, '/');
         if (!slash) {
-                parts.domain = (Span) { IMAGE_REF_DEFAULT_DOMAIN, strlen(IMAGE_REF_DEFAULT_DOMAIN) };
+                parts.domain = DEFAULT_DOMAIN;
                 remainder = s;
         } else {
                 size_t l = (size_t) (slash - s);
 
                 if (span_eq(s, l, "index.docker.io")) {
-                        parts.domain = (Span) { IMAGE_REF_DEFAULT_DOMAIN, strlen(IMAGE_REF_DEFAULT_DOMAIN) };
+                        parts.domain = DEFAULT_DOMAIN;
                         remainder = slash + 1;
                 } else if (span_eq(s, l, "localhost") ||
                            memchr(s, '.', l) || memchr(s, ':', l) ||
@@ -359,7 +361,7 @@ static const char *reference_split(const char *s, Parts *ret) {
                         given_domain = true;
                         remainder = slash + 1;
                 } else {
-                        parts.domain = (Span) { IMAGE_REF_DEFAULT_DOMAIN, strlen(IMAGE_REF_DEFAULT_DOMAIN) };
+                        parts.domain = DEFAULT_DOMAIN;
                         remainder = s;
                 }
         }
@@ -373,8 +375,10 @@ static const char *reference_split(const char *s, Parts *ret) {
         if (given_domain) {
                 reason = domain_check(parts.domain.p, parts.domain.n);
                 if (reason) {
-                        /* The reference regular expression would take such a first component as a path
-                         * component if it were lowercase. */
+                        /* Here distribution/reference falls back to reading the whole name as a path on
+                         * no registry at all (Domain() == ""), e.g. "a_b.c/d"; nothing can be pulled
+                         * from there, so we refuse such names. Its one other fallback, lowercasing, we
+                         * mirror in the message: "Foo_bar/x" would be a valid path if lowercase. */
                         if (span_has_upper(parts.domain.p, parts.domain.n) &&
                             path_component_valid(parts.domain.p, parts.domain.n, true))
                                 return REASON_UPPERCASE;
@@ -470,12 +474,12 @@ int image_ref_parse(const char *s, ImageRef **ret, const char **ret_reason) {
         if (!ref->path)
                 return -ENOMEM;
 
-        if (parts.tag.p)
-                ref->tag = strndup(parts.tag.p, parts.tag.n);
-        else if (!parts.digest.p)
-                ref->tag = strdup(IMAGE_REF_DEFAULT_TAG);
-        if ((parts.tag.p || !parts.digest.p) && !ref->tag)
-                return -ENOMEM;
+        /* "latest" only when neither a tag nor a digest was given, as TagNameOnly() does. */
+        if (parts.tag.p || !parts.digest.p) {
+                ref->tag = parts.tag.p ? strndup(parts.tag.p, parts.tag.n) : strdup(IMAGE_REF_DEFAULT_TAG);
+                if (!ref->tag)
+                        return -ENOMEM;
+        }
 
         if (parts.digest.p) {
                 ref->digest = strndup(parts.digest.p, parts.digest.n);

@@ -7,6 +7,8 @@
 #define NYX_BUS_NAME            "org.nyx.engine1"
 #define NYX_BUS_PATH            "/org/nyx/engine1"
 #define NYX_BUS_IFACE_MANAGER   "org.nyx.engine1.Manager"
+#define NYX_BUS_IFACE_CONTAINER "org.nyx.engine1.Container"
+#define NYX_BUS_IFACE_IMAGE     "org.nyx.engine1.Image"
 
 #define NYX_ERROR_NO_SUCH_CONTAINER   "org.nyx.engine1.NoSuchContainer"
 #define NYX_ERROR_NO_SUCH_IMAGE       "org.nyx.engine1.NoSuchImage"

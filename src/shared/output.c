@@ -153,3 +153,124 @@ int json_print_pairs(json_object *o, FILE *f) {
         print_pairs(o, f, 0);
         return ferror(f) ? -EIO : 0;
 }
+
+static json_object *lookup_path(json_object *o, const char *path, size_t len) {
+        while (len > 0 && o) {
+                size_t n = 0;
+                char key[256];
+
+                while (n < len && path[n] != '.')
+                        n++;
+                if (n == 0 || n >= sizeof(key))
+                        return NULL;
+                memcpy(key, path, n);
+                key[n] = 0;
+                if (!json_object_object_get_ex(o, key, &o))
+                        return NULL;
+                path += n;
+                len -= n;
+                if (len > 0) {   /* skip the dot */
+                        path++;
+                        len--;
+                }
+        }
+        return o;
+}
+
+int format_template(const char *template, json_object *o, char **ret) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        const char *p = template;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        while (*p) {
+                const char *start = strstr(p, "{{"), *end, *expr;
+                bool json = false;
+                size_t len;
+                json_object *v;
+
+                if (!start) {
+                        fputs(p, f);
+                        break;
+                }
+                fwrite(p, 1, start - p, f);
+                end = strstr(start, "}}");
+                if (!end) {
+                        fclose(f);
+                        free(buf);
+                        return -EINVAL;
+                }
+                expr = start + 2;
+                while (*expr == ' ')
+                        expr++;
+                if (startswith(expr, "json ")) {
+                        json = true;
+                        expr += 5;
+                        while (*expr == ' ')
+                                expr++;
+                }
+                len = end - expr;
+                while (len > 0 && expr[len - 1] == ' ')
+                        len--;
+                if (len == 0 || expr[0] != '.') {
+                        fclose(f);
+                        free(buf);
+                        return -EINVAL;
+                }
+                v = len == 1 ? o : lookup_path(o, expr + 1, len - 1);
+                if (json)
+                        fputs(v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
+                else if (v && !json_object_is_type(v, json_type_null))
+                        fputs(json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+                              json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), f);
+                p = end + 2;
+        }
+        /* \t and \n as users type them in shell strings */
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        for (char *s = buf, *d = buf; ; s++, d++) {
+                if (s[0] == '\\' && (s[1] == 't' || s[1] == 'n')) {
+                        *d = s[1] == 't' ? '\t' : '\n';
+                        s++;
+                } else
+                        *d = *s;
+                if (!*s)
+                        break;
+        }
+        *ret = buf;
+        return 0;
+}
+
+char *format_duration_human(uint64_t usec) {
+        uint64_t s = usec / 1000000;
+        char *r = NULL;
+
+        if (s < 1)
+                r = strdup("Less than a second");
+        else if (s == 1)
+                r = strdup("1 second");
+        else if (s < 60)
+                (void) asprintf(&r, "%u seconds", (unsigned) s);
+        else if (s < 120)
+                r = strdup("About a minute");
+        else if (s < 3600)
+                (void) asprintf(&r, "%u minutes", (unsigned) (s / 60));
+        else if (s < 7200)
+                r = strdup("About an hour");
+        else if (s < 48 * 3600)
+                (void) asprintf(&r, "%u hours", (unsigned) (s / 3600));
+        else if (s < 14 * 86400)
+                (void) asprintf(&r, "%u days", (unsigned) (s / 86400));
+        else if (s < 60 * 86400)
+                (void) asprintf(&r, "%u weeks", (unsigned) (s / (7 * 86400)));
+        else if (s < 730 * 86400)
+                (void) asprintf(&r, "%u months", (unsigned) (s / (30 * 86400)));
+        else
+                (void) asprintf(&r, "%u years", (unsigned) (s / (365 * 86400)));
+        return r;
+}

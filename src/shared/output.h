@@ -31,3 +31,11 @@ int table_print_json(const Table *t, FILE *f);
 int json_print_pairs(json_object *o, FILE *f);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+
+/* A docker-style --format template: "{{.Name}} {{.State.Status}}" with each
+ * {{.Path}} replaced by that member of o ("" when absent); "{{json .X}}"
+ * prints the member as JSON. Anything else in braces is an error. */
+int format_template(const char *template, json_object *o, char **ret);
+
+/* "5 seconds", "3 minutes", "2 hours" ... as docker prints durations. */
+char *format_duration_human(uint64_t usec);

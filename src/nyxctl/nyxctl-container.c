@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-util.h"
+#include "container-spec.h"
+#include "journal-logs.h"
+#include "log.h"
+#include "nyx-errors.h"
+#include "nyxctl.h"
+#include "output.h"
+#include "parse-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+static int call_container(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
+                          const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        va_list ap;
+        int r;
+
+        r = container_lookup(bus, name, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, method);
+        if (r < 0)
+                return log_oom();
+        va_start(ap, types);
+        r = sd_bus_message_appendv(call, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return log_oom();
+        /* Stops may take as long as the stop timeout: no bus timeout of our own. */
+        r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, ret_reply);
+        if (r < 0)
+                return nyxctl_log_bus_error(&error, r, NULL);
+        return 0;
+}
+
+/* A simple flag loop for verbs that take names: only --help and the given extras. */
+#define SIMPLE_HELP(verb, text)                                                 \
+        static void verb##_help(void) {                                         \
+                fputs(text, stdout);                                            \
+        }
+
+SIMPLE_HELP(start, "nyxctl start CONTAINER...\n\nStart stopped containers (their units).\n")
+SIMPLE_HELP(wait, "nyxctl wait CONTAINER...\n\nWait for containers to exit and print their exit codes.\n")
+
+static int parse_names_only(const char *verb, int argc, char *argv[], void (*help)(void)) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt(verb, argc, argv, ":h", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        return verb_check_args("nyxctl", verb, argc - optind, argv + optind, 1, -1) < 0 ? -EINVAL : 1;
+}
+
+int verb_start(int argc, char *argv[], void *userdata) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, ret = 0;
+
+        r = parse_names_only("start", argc, argv, start_help);
+        if (r <= 0)
+                return r;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                r = call_container(bus, argv[i], "Start", NULL, "a{sv}", 0);
+                if (r < 0)
+                        ret = r;
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+static int parse_stop_like(const char *verb, int argc, char *argv[], uint64_t *ret_timeout) {
+        static const struct option options[] = {
+                { "help", no_argument,       NULL, 'h' },
+                { "time", required_argument, NULL, 't' },
+                { "timeout", required_argument, NULL, 't' },
+                {}
+        };
+        _cleanup_free_ char *reason = NULL;
+        int c, r;
+
+        *ret_timeout = UINT64_MAX;
+        verb_getopt_reset();
+        while ((c = verb_getopt(verb, argc, argv, ":ht:", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl %s [-t SECONDS] CONTAINER...\n\n"
+                               "%s containers: their units get the stop signal, then SIGKILL after the timeout.\n\n"
+                               "  -t --time SECONDS   Wait this long before SIGKILL (default: the container's stop timeout)\n",
+                               verb, streq(verb, "stop") ? "Stop" : "Restart");
+                        return 0;
+                case 't':
+                        r = parse_stop_timeout(optarg, ret_timeout, &reason);
+                        if (r < 0) {
+                                log_error("%s: %s", verb, reason ?: "invalid --time");
+                                return -EINVAL;
+                        }
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return verb_check_args("nyxctl", verb, argc - optind, argv + optind, 1, -1) < 0 ? -EINVAL : 1;
+}
+
+int verb_stop(int argc, char *argv[], void *userdata) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        uint64_t timeout;
+        int r, ret = 0;
+
+        r = parse_stop_like("stop", argc, argv, &timeout);
+        if (r <= 0)
+                return r;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                r = call_container(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
+                if (r < 0)
+                        ret = r;
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+int verb_restart(int argc, char *argv[], void *userdata) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        uint64_t timeout;
+        int r, ret = 0;
+
+        r = parse_stop_like("restart", argc, argv, &timeout);
+        if (r <= 0)
+                return r;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                r = call_container(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
+                if (r >= 0)
+                        r = call_container(bus, argv[i], "Start", NULL, "a{sv}", 0);
+                if (r < 0)
+                        ret = r;
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+int verb_kill(int argc, char *argv[], void *userdata) {
+        static const struct option options[] = {
+                { "help",   no_argument,       NULL, 'h' },
+                { "signal", required_argument, NULL, 's' },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *reason = NULL;
+        int c, r, ret = 0, signo = SIGKILL;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt("kill", argc, argv, ":hs:", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl kill [-s SIGNAL] CONTAINER...\n\n"
+                               "Send a signal (default SIGKILL) to containers' main processes.\n");
+                        return 0;
+                case 's':
+                        r = parse_signal("--signal", optarg, &signo, &reason);
+                        if (r < 0) {
+                                log_error("kill: %s", reason ?: "invalid signal");
+                                return -EINVAL;
+                        }
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (verb_check_args("nyxctl", "kill", argc - optind, argv + optind, 1, -1) < 0)
+                return -EINVAL;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                r = call_container(bus, argv[i], "Kill", NULL, "ia{sv}", (int32_t) signo, 0);
+                if (r < 0)
+                        ret = r;
+                else
+                        printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+int verb_rm(int argc, char *argv[], void *userdata) {
+        static const struct option options[] = {
+                { "help",    no_argument, NULL, 'h' },
+                { "force",   no_argument, NULL, 'f' },
+                { "volumes", no_argument, NULL, 'v' },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        bool force = false;
+        int c, r, ret = 0;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt("rm", argc, argv, ":hfv", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl rm [-f] CONTAINER...\n\n"
+                               "Remove containers.\n\n"
+                               "  -f --force     Kill running containers first\n"
+                               "  -v --volumes   Also remove anonymous volumes (none exist yet)\n");
+                        return 0;
+                case 'f':
+                        force = true;
+                        break;
+                case 'v':
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (verb_check_args("nyxctl", "rm", argc - optind, argv + optind, 1, -1) < 0)
+                return -EINVAL;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *path = NULL;
+
+                r = container_lookup(bus, argv[i], &path);
+                if (r < 0) {
+                        ret = r;
+                        continue;
+                }
+                r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Remove");
+                if (r >= 0)
+                        r = sd_bus_message_append(call, "a{sv}", 1, "Force", "b", (int) force);
+                if (r < 0)
+                        return log_oom();
+                r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, NULL);
+                if (r < 0) {
+                        ret = nyxctl_log_bus_error(&error, r, NULL);
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+        }
+        return ret;
+}
+
+int verb_wait(int argc, char *argv[], void *userdata) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, ret = 0;
+
+        r = parse_names_only("wait", argc, argv, wait_help);
+        if (r <= 0)
+                return r;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int32_t code;
+
+                r = call_container(bus, argv[i], "Wait", &reply, "a{sv}", 0);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "i", &code);
+                if (r < 0) {
+                        ret = r;
+                        continue;
+                }
+                printf("%" PRIi32 "\n", code);
+        }
+        return ret;
+}
+
+int verb_inspect(int argc, char *argv[], void *userdata) {
+        static const struct option options[] = {
+                { "help",   no_argument,       NULL, 'h' },
+                { "format", required_argument, NULL, 'f' },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(json_object_putp) json_object *all = json_object_new_array();
+        const char *format = NULL;
+        int c, r, ret = 0;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt("inspect", argc, argv, ":hf:", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl inspect [--format TEMPLATE] CONTAINER...\n\n"
+                               "Show containers' configuration and state as JSON.\n\n"
+                               "  -f --format T   Print T with {{.Path.To.Field}} replaced, per container\n");
+                        return 0;
+                case 'f':
+                        format = optarg;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (verb_check_args("nyxctl", "inspect", argc - optind, argv + optind, 1, -1) < 0)
+                return -EINVAL;
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                json_object *o;
+                const char *s;
+
+                r = call_container(bus, argv[i], "Inspect", &reply, "");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "s", &s);
+                if (r < 0) {
+                        ret = r;
+                        continue;
+                }
+                o = json_tokener_parse(s);
+                if (!o)
+                        return log_error_errno(EBADMSG, "nyxd sent unreadable JSON");
+                if (format) {
+                        _cleanup_free_ char *out = NULL;
+                        r = format_template(format, o, &out);
+                        json_object_put(o);
+                        if (r < 0)
+                                return log_error_errno(r, "inspect: bad --format '%s'", format);
+                        printf("%s\n", out);
+                } else
+                        json_object_array_add(all, o);
+        }
+        if (!format)
+                printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        return ret;
+}
+
+int verb_logs(int argc, char *argv[], void *userdata) {
+        static const struct option options[] = {
+                { "help",       no_argument,       NULL, 'h' },
+                { "follow",     no_argument,       NULL, 'f' },
+                { "timestamps", no_argument,       NULL, 't' },
+                { "tail",       required_argument, NULL, 'n' },
+                { "since",      required_argument, NULL, 'S' },
+                { "until",      required_argument, NULL, 'U' },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *path = NULL, *id = NULL;
+        LogOptions o = { .tail = UINT64_MAX };
+        struct timespec ts;
+        uint64_t now;
+        sd_journal *j = NULL;
+        int c, r;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt("logs", argc, argv, ":hftn:", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl logs [OPTIONS] CONTAINER\n\n"
+                               "Show a container's output, as journald keeps it (CONTAINER_ID_FULL=...).\n\n"
+                               "  -f --follow        Keep printing new output until the container stops\n"
+                               "  -t --timestamps    Prefix each line with its time\n"
+                               "  -n --tail N        Only the last N lines\n"
+                               "     --since TIME    From TIME (2024-01-02T03:04:05, 10m, or a unix time)\n"
+                               "     --until TIME    Up to TIME\n");
+                        return 0;
+                case 'f':
+                        o.follow = true;
+                        break;
+                case 't':
+                        o.timestamps = true;
+                        break;
+                case 'n':
+                        if (streq(optarg, "all"))
+                                o.tail = UINT64_MAX;
+                        else if (parse_uint64_range(optarg, 0, UINT64_MAX - 1, &o.tail) < 0) {
+                                log_error("logs: --tail expects a number or 'all', got '%s'", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'S':
+                case 'U':
+                        if (parse_log_time(optarg, now, c == 'S' ? &o.since_usec : &o.until_usec) < 0) {
+                                log_error("logs: --%s expects a time (2024-01-02T03:04:05, 10m, unix time), got '%s'",
+                                          c == 'S' ? "since" : "until", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (verb_check_args("nyxctl", "logs", argc - optind, argv + optind, 1, 1) < 0)
+                return -EINVAL;
+
+        r = nyxctl_bus(&bus);
+        if (r < 0)
+                return r;
+        r = container_lookup(bus, argv[optind], &path);
+        if (r < 0)
+                return r;
+        r = container_get_string(bus, path, "Id", &id);
+        if (r < 0)
+                return r;
+
+        r = container_journal_open(id, &o, false, &j);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open the journal: %m");
+        r = container_journal_print_available(j, &o, stdout);
+        while (r >= 0 && o.follow) {
+                _cleanup_free_ char *status = NULL;
+
+                r = sd_journal_wait(j, 500 * 1000);
+                if (r < 0)
+                        break;
+                r = container_journal_print_available(j, &o, stdout);
+                if (r < 0)
+                        break;
+                if (container_get_string(bus, path, "Status", &status) < 0)
+                        break;   /* removed */
+                if (!streq(status, "running") && !streq(status, "starting")) {
+                        r = container_journal_print_available(j, &o, stdout);
+                        break;
+                }
+        }
+        sd_journal_close(j);
+        return r < 0 ? log_error_errno(r, "Cannot read the journal: %m") : 0;
+}

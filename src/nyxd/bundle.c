@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "bundle.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "manager.h"
+#include "oci-runtime.h"
+#include "output.h"
+#include "path-util.h"
+#include "prepare-config.h"
+#include "string-util.h"
+#include "strv.h"
+#include "user-resolve.h"
+
+/* A file of the image as the container will see it: from the topmost layer
+ * that has it; a whiteout (or anything not a regular file) hides it. */
+static int read_image_file(char * const *layers, const char *path, char **ret) {
+        STRV_FOREACH(l, (char **) layers) {
+                _cleanup_close_ int fd = open(*l, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                int r;
+
+                if (fd < 0)
+                        return -errno;
+                r = read_file_in_root(fd, path, USER_DB_SIZE_MAX, ret, NULL);
+                if (r == -ENOENT)
+                        continue;
+                if (r == -EBADFD) {
+                        *ret = NULL;
+                        return 0;
+                }
+                return r;
+        }
+        *ret = NULL;
+        return 0;
+}
+
+static int write_etc_files(Container *c, const char *hostname) {
+        _cleanup_free_ char *hosts = NULL, *hostname_file = NULL, *resolv = NULL, *resolv_src = NULL,
+                *text = NULL;
+        int r;
+
+        hosts = path_join(c->dir, "hosts");
+        hostname_file = path_join(c->dir, "hostname");
+        resolv = path_join(c->dir, "resolv.conf");
+        if (!hosts || !hostname_file || !resolv)
+                return -ENOMEM;
+
+        if (asprintf(&text, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
+                     hostname) < 0)
+                return -ENOMEM;
+        r = write_file_atomic(hosts, text, strlen(text), 0644);
+        if (r < 0)
+                return r;
+        text = mfree(text);
+
+        text = strjoin(hostname, "\n");
+        if (!text)
+                return -ENOMEM;
+        r = write_file_atomic(hostname_file, text, strlen(text), 0644);
+        if (r < 0)
+                return r;
+
+        /* The host's resolvers, unless they are on loopback (useless in another netns). */
+        if (read_full_file("/etc/resolv.conf", 64 * 1024, &resolv_src, NULL) < 0 || strstr(resolv_src, "127.0.0."))
+                resolv_src = mfree(resolv_src);
+        return write_file_atomic(resolv, resolv_src ?: "", resolv_src ? strlen(resolv_src) : 0, 0644);
+}
+
+int bundle_write(Container *c, const Image *image, char **ret_reason) {
+        Manager *m = c->manager;
+        _cleanup_(resolved_user_freep) ResolvedUser *user = NULL;
+        _cleanup_(json_object_putp) json_object *config = NULL;
+        _cleanup_strv_free_ char **layers = NULL;
+        _cleanup_free_ char *passwd = NULL, *group = NULL, *bundle = NULL, *config_path = NULL,
+                *rootfs = NULL, *upper = NULL, *work = NULL, *prepare = NULL, *profile = NULL,
+                *hostname = NULL, *init = NULL;
+        const char *effective_user;
+        PrepareConfig pc;
+        const char *s;
+        int r;
+
+        r = image_layer_dirs(m, image, &layers);
+        if (r < 0)
+                return r;
+
+        effective_user = container_spec_effective_user(c->spec, image->config->user);
+        r = read_image_file(layers, "/etc/passwd", &passwd);
+        if (r >= 0)
+                r = read_image_file(layers, "/etc/group", &group);
+        if (r < 0)
+                return r;
+        r = user_resolve_from_data(passwd, group, effective_user, &user, ret_reason);
+        if (r < 0)
+                return r;
+
+        hostname = c->spec->hostname ? strdup(c->spec->hostname) : strndup(c->id, 12);
+        if (!hostname)
+                return -ENOMEM;
+        r = write_etc_files(c, hostname);
+        if (r < 0)
+                return r;
+
+        if (c->spec->seccomp_profile && c->spec->seccomp_profile[0] == '/') {
+                r = read_full_file(c->spec->seccomp_profile, 4 * 1024 * 1024, &profile, NULL);
+                if (r < 0) {
+                        if (ret_reason)
+                                (void) asprintf(ret_reason, "--security-opt seccomp=%s: cannot read it: %s",
+                                                c->spec->seccomp_profile, strerror(-r));
+                        return -EINVAL;
+                }
+        }
+
+        if (c->spec->init && find_executable("catatonit", &init) < 0 && find_executable("tini", &init) < 0) {
+                if (ret_reason)
+                        *ret_reason = strdup("--init: neither catatonit nor tini is installed on the host");
+                return -EINVAL;
+        }
+
+        if (!m->host_facts_probed) {
+                r = oci_host_facts_probe(&m->host_facts);
+                if (r < 0)
+                        return r;
+                m->host_facts_probed = true;
+        }
+
+        bundle = path_join(c->dir, "bundle");
+        rootfs = path_join(c->dir, "rootfs");
+        upper = path_join(c->dir, "upper");
+        work = path_join(c->dir, "work");
+        config_path = path_join(c->dir, "bundle/config.json");
+        prepare = path_join(c->dir, "prepare.json");
+        if (!bundle || !rootfs || !upper || !work || !config_path || !prepare)
+                return -ENOMEM;
+        r = mkdir_p(bundle, 0700);
+        if (r < 0)
+                return r;
+
+        OciRuntimeContext ctx = {
+                .rootfs = rootfs,
+                .run_dir = c->dir,
+                .init_path = init,
+                .user = user,
+                .image_env = image->config->env,
+                .image_entrypoint = image->config->entrypoint,
+                .image_cmd = image->config->cmd,
+                .image_working_dir = image->config->working_dir,
+                .image_user = image->config->user,
+                .seccomp_profile_json = profile,
+                .host = &m->host_facts,
+        };
+        r = oci_runtime_config_build(c->spec, &ctx, &config, ret_reason);
+        if (r < 0)
+                return r;
+
+        s = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        r = write_file_atomic(config_path, s, strlen(s), 0600);
+        if (r < 0)
+                return r;
+
+        pc = (PrepareConfig) {
+                .id = c->id,
+                .dir = c->dir,
+                .rootfs = rootfs,
+                .bundle = bundle,
+                .upper = upper,
+                .work = work,
+                .lower = layers,
+                .n_lower = strv_length(layers),
+                .read_only = c->spec->read_only,
+                .runtime = m->runtime_path,
+        };
+        return prepare_config_save(&pc, prepare);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+int method_list_images(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_get_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+
+#define MANAGER_IMAGE_METHODS                                                   \
+        SD_BUS_METHOD_WITH_ARGS("ListImages",                                   \
+                                SD_BUS_ARGS("a{sv}", options),                  \
+                                SD_BUS_RESULT("a(sasttso)", images),            \
+                                method_list_images,                             \
+                                SD_BUS_VTABLE_UNPRIVILEGED),                    \
+        SD_BUS_METHOD_WITH_ARGS("GetImage",                                     \
+                                SD_BUS_ARGS("s", name_or_id),                   \
+                                SD_BUS_RESULT("o", image),                      \
+                                method_get_image,                               \
+                                SD_BUS_VTABLE_UNPRIVILEGED)
+
+/* Image objects under /org/nyx/engine1/image/<hex>. */
+int image_dbus_register(Manager *m);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "journal-logs.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "string-util.h"
+
+int container_journal_open(const char *id_full, const LogOptions *o, bool from_now, sd_journal **ret) {
+        sd_journal *j = NULL;
+        _cleanup_free_ char *match = NULL;
+        int r;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return r;
+
+        match = strjoin("CONTAINER_ID_FULL=", id_full);
+        if (!match) {
+                sd_journal_close(j);
+                return -ENOMEM;
+        }
+        r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                goto fail;
+
+        if (from_now) {
+                r = sd_journal_seek_tail(j);
+                if (r >= 0)
+                        r = sd_journal_previous(j);   /* stand on the last entry: the next one is new */
+                if (r < 0)
+                        goto fail;
+                /* An empty match set leaves us before everything: fine. */
+        } else if (o->tail != UINT64_MAX) {
+                r = sd_journal_seek_tail(j);
+                if (r < 0)
+                        goto fail;
+                r = sd_journal_previous_skip(j, o->tail + 1);
+                if (r < 0)
+                        goto fail;
+                if ((uint64_t) r <= o->tail)
+                        r = sd_journal_seek_head(j);  /* fewer entries than asked for: all */
+                if (r < 0)
+                        goto fail;
+        } else if (o->since_usec > 0) {
+                r = sd_journal_seek_realtime_usec(j, o->since_usec);
+                if (r < 0)
+                        goto fail;
+        } else {
+                r = sd_journal_seek_head(j);
+                if (r < 0)
+                        goto fail;
+        }
+
+        *ret = j;
+        return 0;
+fail:
+        sd_journal_close(j);
+        return r;
+}
+
+static void print_entry(sd_journal *j, const LogOptions *o, FILE *f, const void *data, size_t size) {
+        const char *msg = data;
+
+        msg += strlen("MESSAGE=");
+        size -= strlen("MESSAGE=");
+
+        if (o->timestamps) {
+                uint64_t usec = 0;
+                struct tm tm;
+                time_t t;
+                char buf[64];
+
+                (void) sd_journal_get_realtime_usec(j, &usec);
+                t = (time_t) (usec / 1000000);
+                gmtime_r(&t, &tm);
+                strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+                fprintf(f, "%s.%06uZ ", buf, (unsigned) (usec % 1000000));
+        }
+        fwrite(msg, 1, size, f);
+        fputc('\n', f);
+}
+
+int container_journal_print_available(sd_journal *j, const LogOptions *o, FILE *f) {
+        int n = 0, r;
+
+        for (;;) {
+                const void *data;
+                size_t size;
+                uint64_t usec;
+
+                r = sd_journal_next(j);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+
+                if (o->since_usec > 0 || o->until_usec > 0) {
+                        if (sd_journal_get_realtime_usec(j, &usec) < 0)
+                                continue;
+                        if (o->since_usec > 0 && usec < o->since_usec)
+                                continue;
+                        if (o->until_usec > 0 && usec > o->until_usec)
+                                continue;
+                }
+
+                r = sd_journal_get_data(j, "MESSAGE", &data, &size);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                print_entry(j, o, f, data, size);
+                n++;
+        }
+        fflush(f);
+        return n;
+}
+
+int parse_log_time(const char *s, uint64_t now_usec, uint64_t *ret) {
+        struct tm tm = {};
+        uint64_t usec;
+        const char *end;
+        char *e;
+
+        if (isempty(s))
+                return -EINVAL;
+
+        /* A duration: that long ago. */
+        if (parse_sec(s, &usec) >= 0 && strpbrk(s, "smhu")) {
+                *ret = usec > now_usec ? 0 : now_usec - usec;
+                return 0;
+        }
+
+        /* A unix timestamp, possibly with a fraction. */
+        errno = 0;
+        double d = strtod(s, &e);
+        if (errno == 0 && *e == 0 && d >= 0) {
+                *ret = (uint64_t) (d * 1000000.0);
+                return 0;
+        }
+
+        end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end)
+                end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+        if (!end) {
+                memset(&tm, 0, sizeof(tm));
+                end = strptime(s, "%Y-%m-%d", &tm);
+        }
+        if (!end || (*end && !streq(end, "Z")))
+                return -EINVAL;
+        *ret = (uint64_t) timegm(&tm) * 1000000;
+        return 0;
+}

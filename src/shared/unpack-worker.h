@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "layer-unpack.h"
+
+/* Confines the calling process for unpacking into dest_dir_fd: seccomp_lock_down_unpacker(), then,
+ * where the kernel has Landlock (ABI >= 2), no file system access outside dest_dir_fd (already open
+ * file descriptors keep working), no TCP, no signals or abstract sockets outside. Irreversible: call
+ * it in a child. Returns 0 (also when Landlock is unavailable) or a negative errno. */
+int unpack_worker_lock_down(int dest_dir_fd);
+
+/* Like layer_unpack(), but in a forked child that closes every other fd and calls
+ * unpack_worker_lock_down() first, so a libarchive bug exploited by a hostile layer is contained.
+ * Waits for the child (blocking; a child that dies never leaves us hanging). A child killed by a
+ * signal gives -EPROTO and the reason "unpack worker died with signal N (SIGNAME)". Call it from a
+ * thread that may fork; other threads must not hold OpenSSL or libarchive locks meanwhile (glibc makes
+ * malloc safe across fork). Same contract as layer_unpack() otherwise. */
+int unpack_in_worker(int input_fd, int dest_dir_fd, const UnpackOptions *opts, UnpackResult *ret, char **ret_reason);
