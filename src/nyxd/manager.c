@@ -56,6 +56,7 @@ int manager_new(Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        sd_event_source_unref(m->idle_source);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m->state_dir);
@@ -144,33 +145,48 @@ static int on_name_released(sd_bus_message *reply, void *userdata, sd_bus_error 
         return sd_event_exit(m->event, 0);
 }
 
+static int on_idle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (m->n_busy > 0 || m->exiting)
+                /* Still waiting for a job, a container or a worker: look again later. */
+                return sd_event_source_set_time_relative(s, m->idle_timeout_usec) < 0 ? 0 :
+                       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+
+        log_info("Idle for a while, exiting (the next call starts nyxd again).");
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after idle timeout.");
+        m->exiting = true;
+        r = sd_bus_release_name_async(m->bus, NULL, NYX_BUS_NAME, on_name_released, m);
+        if (r < 0)
+                return sd_event_exit(m->event, r);
+        return 0;
+}
+
+/* Every message from the bus counts as activity. */
+static int on_bus_message(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (m->idle_source && !m->exiting) {
+                (void) sd_event_source_set_time_relative(m->idle_source, m->idle_timeout_usec);
+                (void) sd_event_source_set_enabled(m->idle_source, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
 int manager_run(Manager *m) {
         int r;
 
-        for (;;) {
-                r = sd_event_get_state(m->event);
+        if (m->idle_timeout_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &m->idle_source, CLOCK_MONOTONIC, m->idle_timeout_usec,
+                                               100 * 1000, on_idle_timer, m);
                 if (r < 0)
                         return r;
-                if (r == SD_EVENT_FINISHED)
-                        break;
-
-                r = sd_event_run(m->event, m->idle_timeout_usec > 0 && !m->exiting ? m->idle_timeout_usec : UINT64_MAX);
+                r = sd_bus_add_filter(m->bus, NULL, on_bus_message, m);
                 if (r < 0)
                         return r;
-
-                if (r == 0 && !m->exiting && m->idle_timeout_usec > 0 && m->n_busy == 0) {
-                        log_info("Idle for a while, exiting (the next call starts nyxd again).");
-                        (void) sd_notify(false, "STOPPING=1\nSTATUS=Exiting after idle timeout.");
-                        r = sd_bus_release_name_async(m->bus, NULL, NYX_BUS_NAME, on_name_released, m);
-                        if (r < 0)
-                                return r;
-                        m->exiting = true;
-                }
         }
-
-        r = 0;
-        (void) sd_event_get_exit_code(m->event, &r);
-        return r;
+        return sd_event_loop(m->event);
 }
 
 static int read_command_output(char *const argv[], char **ret) {

@@ -37,6 +37,7 @@ typedef struct Manager {
         bool host_facts_probed;
 
         uint64_t idle_timeout_usec;  /* 0: never exit when idle */
+        sd_event_source *idle_source;
         bool exiting;
         uint64_t n_busy;             /* operations that keep nyxd from exiting when idle */
 } Manager;
