@@ -128,44 +128,12 @@ static int method_wait(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return container_wait(c, msg);
 }
 
-static int read_bool_option(sd_bus_message *msg, const char *name, bool *ret) {
-        int r;
-
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *key;
-                int b;
-
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, name)) {
-                        r = sd_bus_message_read(msg, "v", "b", &b);
-                        if (r < 0)
-                                return r;
-                        *ret = b;
-                } else {
-                        r = sd_bus_message_skip(msg, "v");
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
-}
-
 static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
         bool force = false;
         int r;
 
-        r = read_bool_option(msg, "Force", &force);
+        r = bus_read_bool_option(msg, "Force", &force);
         if (r < 0)
                 return r;
 

@@ -332,51 +332,40 @@ static void manager_drop_container(Manager *m, Container *c) {
                 }
 }
 
-int container_create(Manager *m, ContainerSpec *spec, const char *image_id, sd_bus_error *error, Container **ret) {
+int container_create(Manager *m, ContainerSpec *spec_in, const char *image_name, sd_bus_error *error, Container **ret) {
+        _cleanup_(container_spec_freep) ContainerSpec *spec = spec_in;
         _cleanup_(container_freep) Container *c = NULL;
         _cleanup_free_ char *id = NULL, *name = NULL, *reason = NULL;
         Container *other;
         Image *image;
         int r;
 
-        image = manager_find_image(m, image_id);
-        if (!image) {
-                container_spec_free(spec);
-                return sd_bus_error_setf(error, NYX_ERROR_NO_SUCH_IMAGE, "no such image: %s", image_id);
-        }
+        image = manager_find_image(m, image_name);
+        if (!image)
+                return sd_bus_error_setf(error, NYX_ERROR_NO_SUCH_IMAGE,
+                                         "no such image: %s (pull it first: nyxctl pull %s)", image_name, image_name);
 
         if (spec->name) {
                 other = manager_find_container(m, spec->name);
-                if (other && streq(other->name, spec->name)) {
-                        r = sd_bus_error_setf(error, NYX_ERROR_NAME_IN_USE,
-                                              "name %s is already in use by container %s", spec->name, other->id);
-                        container_spec_free(spec);
-                        return r;
-                }
+                if (other && streq(other->name, spec->name))
+                        return sd_bus_error_setf(error, NYX_ERROR_NAME_IN_USE,
+                                                 "name %s is already in use by container %s", spec->name, other->id);
                 name = strdup(spec->name);
         } else {
                 r = generate_name(m, &name);
-                if (r < 0) {
-                        container_spec_free(spec);
+                if (r < 0)
                         return r;
-                }
         }
-        if (!name) {
-                container_spec_free(spec);
+        if (!name)
                 return -ENOMEM;
-        }
 
         r = generate_id(&id);
-        if (r < 0) {
-                container_spec_free(spec);
+        if (r < 0)
                 return r;
-        }
         r = container_new(m, id, &c);
-        if (r < 0) {
-                container_spec_free(spec);
+        if (r < 0)
                 return r;
-        }
-        c->spec = spec;
+        c->spec = TAKE_PTR(spec);
         r = container_set_name(c, name);
         if (r < 0)
                 return r;
@@ -384,7 +373,7 @@ int container_create(Manager *m, ContainerSpec *spec, const char *image_id, sd_b
             free_and_strdup(&c->spec->image_id, image->id) < 0)
                 return -ENOMEM;
         c->image_id = strdup(image->id);
-        c->image_name = strdup(spec->image ?: (image->names ? image->names[0] : image->id));
+        c->image_name = strdup(c->spec->image ?: (image->names ? image->names[0] : image->id));
         if (!c->image_id || !c->image_name)
                 return -ENOMEM;
         c->created_usec = now_realtime_usec();

@@ -59,7 +59,7 @@ int container_save(Container *c);
 
 /* Make the container's directory, bundle and record from a validated spec
  * (taken over) and the image it runs. */
-int container_create(Manager *m, ContainerSpec *spec, const char *image_id, sd_bus_error *error, Container **ret);
+int container_create(Manager *m, ContainerSpec *spec, const char *image_name, sd_bus_error *error, Container **ret);
 
 /* Start its unit; the reply is sent when systemd's job finished. */
 int container_start(Container *c, sd_bus_message *message, sd_bus_error *error);

@@ -7,6 +7,9 @@
 
 int method_list_images(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_get_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_pull_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_remove_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_tag_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 #define MANAGER_IMAGE_METHODS                                                   \
         SD_BUS_METHOD_WITH_ARGS("ListImages",                                   \
@@ -18,6 +21,21 @@ int method_get_image(sd_bus_message *msg, void *userdata, sd_bus_error *error);
                                 SD_BUS_ARGS("s", name_or_id),                   \
                                 SD_BUS_RESULT("o", image),                      \
                                 method_get_image,                               \
+                                SD_BUS_VTABLE_UNPRIVILEGED),                    \
+        SD_BUS_METHOD_WITH_ARGS("PullImage",                                    \
+                                SD_BUS_ARGS("s", reference, "a{sv}", options),  \
+                                SD_BUS_RESULT("s", id, "o", image),             \
+                                method_pull_image,                              \
+                                SD_BUS_VTABLE_UNPRIVILEGED),                    \
+        SD_BUS_METHOD_WITH_ARGS("RemoveImage",                                  \
+                                SD_BUS_ARGS("s", name_or_id, "a{sv}", options), \
+                                SD_BUS_RESULT("as", untagged, "s", deleted),    \
+                                method_remove_image,                            \
+                                SD_BUS_VTABLE_UNPRIVILEGED),                    \
+        SD_BUS_METHOD_WITH_ARGS("TagImage",                                     \
+                                SD_BUS_ARGS("s", source, "s", target),          \
+                                SD_BUS_NO_RESULT,                               \
+                                method_tag_image,                               \
                                 SD_BUS_VTABLE_UNPRIVILEGED)
 
 /* Image objects under /org/nyx/engine1/image/<hex>. */

@@ -164,7 +164,13 @@ static int method_create_container(sd_bus_message *msg, void *userdata, sd_bus_e
                 return sd_bus_error_setf(error, NYX_ERROR_INVALID_ARGUMENT, "no image given");
         }
 
-        r = container_create(m, spec, spec->image, error, &c);
+        /* container_create() takes the spec over, image name included. */
+        _cleanup_free_ char *image = strdup(spec->image);
+        if (!image) {
+                container_spec_free(spec);
+                return -ENOMEM;
+        }
+        r = container_create(m, spec, image, error, &c);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "o", c->object_path);

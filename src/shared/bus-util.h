@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
@@ -18,3 +20,7 @@ int bus_append_sv_string(sd_bus_message *m, const char *key, const char *value);
 int bus_append_sv_uint64(sd_bus_message *m, const char *key, uint64_t value);
 int bus_append_sv_uint32(sd_bus_message *m, const char *key, uint32_t value);
 int bus_append_sv_bool(sd_bus_message *m, const char *key, int value);
+
+/* Read an a{sv} of options, taking the boolean name (if present) and
+ * skipping the rest. */
+int bus_read_bool_option(sd_bus_message *m, const char *name, bool *ret);

@@ -1553,6 +1553,12 @@ char *signal_to_string(int sig) {
                         return NULL;
                 return s;
         }
+        if (sig > 0 && sig <= SIGRTMAX) {
+                /* 32 and 33: real-time signals the C library keeps for itself, nameless */
+                if (asprintf(&s, "%d", sig) < 0)
+                        return NULL;
+                return s;
+        }
         return NULL;
 }
 

@@ -272,7 +272,8 @@ int parse_cpus(const char *s, uint64_t *ret_quota_per_sec_usec, char **ret_reaso
 
 /* --stop-signal/--signal: "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3", "RTMAX-1". */
 int parse_signal(const char *flag, const char *s, int *ret, char **ret_reason);
-/* "SIGTERM", "SIGRTMIN+3"; returns NULL for an invalid number; the result is malloc'ed. */
+/* "SIGTERM", "SIGRTMIN+3" (or the number for the libc-reserved 32 and 33); NULL for an invalid number or
+ * on OOM; the result is malloc'ed. */
 char *signal_to_string(int sig);
 
 /* --cap-add/--cap-drop: "NET_ADMIN", "cap_net_admin", "ALL" -> "CAP_NET_ADMIN" / "ALL". flag is used in

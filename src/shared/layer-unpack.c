@@ -199,15 +199,6 @@ static int unpack_fail(Unpacker *u, int r, const char *format, ...) {
                 unpack_fail((u), _r_, "entry '%s' " format, strna(_name_), ##__VA_ARGS__); \
         })
 
-static bool xattr_error_is_ignorable(int r) {
-        return r == -EPERM || r == -ENOTSUP || r == -EOPNOTSUPP;
-}
-
-/* What openat2() says when a path no longer leads to the directory we made. */
-static bool errno_is_gone(int r) {
-        return r == -ENOENT || r == -ENOTDIR || r == -ELOOP;
-}
-
 static int archive_error_to_errno(struct archive *a) {
         int e = archive_errno(a);
 
@@ -610,10 +601,10 @@ static int apply_xattrs(Unpacker *u, struct archive_entry *e, int fd) {
                         int r = -errno;
 
                         /* As docker: file systems without xattrs, or no CAP_SETFCAP, are not fatal. */
-                        if (xattr_error_is_ignorable(r))
+                        if (IN_SET(r, -EPERM, -ENOTSUP, -EOPNOTSUPP))
                                 continue;
                         n = string_escape(name, NAME_DISPLAY_MAX);
-                        return entry_fail(u, r, "could not get extended attribute '%s': %m", strna(n));
+                        return entry_fail(u, r, "could not be given extended attribute '%s': %m", strna(n));
                 }
         }
         return 0;
@@ -696,7 +687,7 @@ static int apply_dir_fixups(Unpacker *u) {
                  * entry replaced it with something else, there is nothing to fix up. */
                 fd = openat2_beneath(u->root_fd, isempty(f->path) ? "." : f->path,
                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
-                if (errno_is_gone(fd))
+                if (IN_SET(fd, -ENOENT, -ENOTDIR, -ELOOP))
                         continue;
                 r = fd < 0 ? fd : 0;
                 if (r >= 0 && fchmod(fd, f->mode) < 0)
@@ -705,7 +696,7 @@ static int apply_dir_fixups(Unpacker *u) {
                         r = -errno;
                 if (r < 0) {
                         _cleanup_free_ char *n = string_escape(f->path, NAME_DISPLAY_MAX);
-                        return unpack_fail(u, r, "directory '%s' could not get its mode and times: %m", strna(n));
+                        return unpack_fail(u, r, "directory '%s' could not be given its mode and times: %m", strna(n));
                 }
         }
         return 0;
@@ -785,10 +776,10 @@ static int unpack_regular(Unpacker *u, struct archive_entry *e, int parent_fd, c
         if (r < 0)
                 return r;
         if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
-                return entry_fail(u, -errno, "could not get its mode: %m");
+                return entry_fail(u, -errno, "could not be given its mode: %m");
         entry_times(e, ts);
         if (futimens(fd, ts) < 0)
-                return entry_fail(u, -errno, "could not get its times: %m");
+                return entry_fail(u, -errno, "could not be given its times: %m");
         return 0;
 }
 
@@ -827,7 +818,7 @@ static int unpack_directory(Unpacker *u, struct archive_entry *e, int parent_fd,
         return 0;
 }
 
-static int finish_special(Unpacker *u, struct archive_entry *e, int parent_fd, const char *name, bool chmod) {
+static int finish_special(Unpacker *u, struct archive_entry *e, int parent_fd, const char *name, bool set_mode) {
         struct timespec ts[2];
         int r;
 
@@ -836,11 +827,11 @@ static int finish_special(Unpacker *u, struct archive_entry *e, int parent_fd, c
                 return r;
         /* We just made name ourselves and nobody else writes here: it is not a symlink, following
          * is safe (fchmodat() cannot not follow without /proc). */
-        if (chmod && fchmodat(parent_fd, name, archive_entry_perm(e) & 07777, 0) < 0)
-                return entry_fail(u, -errno, "could not get its mode: %m");
+        if (set_mode && fchmodat(parent_fd, name, archive_entry_perm(e) & 07777, 0) < 0)
+                return entry_fail(u, -errno, "could not be given its mode: %m");
         entry_times(e, ts);
         if (utimensat(parent_fd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-                return entry_fail(u, -errno, "could not get its times: %m");
+                return entry_fail(u, -errno, "could not be given its times: %m");
         return 0;
 }
 
@@ -1129,12 +1120,13 @@ int layer_unpack(int input_fd, int dest_dir_fd, const UnpackOptions *opts, Unpac
         unsigned digest_size = 0;
         int r;
 
-        if (input_fd < 0 || dest_dir_fd < 0)
-                return -EBADF;
         if (opts)
                 u.opts = *opts;
 
-        r = unpack_run(&u, input_fd);
+        if (input_fd < 0 || dest_dir_fd < 0)
+                r = unpack_fail(&u, -EBADF, "layer could not be unpacked: invalid file descriptor");
+        else
+                r = unpack_run(&u, input_fd);
         if (r >= 0 && (EVP_DigestFinal_ex(u.md, digest, &digest_size) != 1 || digest_size != 32))
                 r = unpack_fail(&u, -EIO, "SHA-256 of the layer stream failed");
         if (r < 0) {

@@ -359,8 +359,31 @@ int registry_challenges_parse(const char *header, RegistryChallenge **challenges
                 ascii_strlower(ch->scheme);
                 (*n)++;
 
-                /* auth-params: name "=" value, separated by commas. A name not followed by '='
-                 * starts the next challenge. */
+                /* Right after the scheme (separated by whitespace only) may come a token68
+                 * ("Negotiate abc==") instead of parameters; skip it. */
+                {
+                        const char *q = skip_ws(p), *e = q;
+
+                        while (is_tchar(*e) || *e == '/')
+                                e++;
+                        if (q > p && e > q) {
+                                const char *f = skip_ws(e);
+
+                                if (*f == '=') {
+                                        const char *g = f;
+
+                                        while (*g == '=')
+                                                g++;
+                                        g = skip_ws(g);
+                                        if (*g == 0 || *g == ',')
+                                                p = g;          /* "abc==" */
+                                } else if (*f == 0 || *f == ',')
+                                        p = f;                  /* "abc" */
+                        }
+                }
+
+                /* auth-params: name "=" value, separated by commas. After a comma, a name not
+                 * followed by '=' starts the next challenge. */
                 for (;;) {
                         const char *save, *nb;
                         _cleanup_free_ char *name = NULL, *value = NULL;

@@ -203,7 +203,8 @@ _noreturn_ static void worker_child(int input_fd, int dest_dir_fd, int reply_fd,
 }
 
 /* Reads the reply until EOF, or until the child is gone and the pipe empty (a grandchild or a
- * racing fork() elsewhere in the process might hold the write end open). */
+ * racing fork() elsewhere in the process might hold the write end open). -EMSGSIZE if the child
+ * sends more than a reply can be. */
 static int read_reply(int fd, int pidfd, uint8_t *buf, size_t max, size_t *ret_size) {
         size_t size = 0;
         bool exited = false;
@@ -211,8 +212,8 @@ static int read_reply(int fd, int pidfd, uint8_t *buf, size_t max, size_t *ret_s
         for (;;) {
                 ssize_t n;
 
-                if (size >= max) /* more than a reply can be: stop reading, it is malformed */
-                        break;
+                if (size >= max)
+                        return -EMSGSIZE;
                 n = read(fd, buf + size, max - size);
                 if (n > 0) {
                         size += (size_t) n;
@@ -261,7 +262,7 @@ int unpack_in_worker(int input_fd, int dest_dir_fd, const UnpackOptions *opts, U
         int status = 0, r;
 
         if (input_fd < 0 || dest_dir_fd < 0)
-                return -EBADF;
+                return worker_fail(ret_reason, -EBADF, "layer could not be unpacked: invalid file descriptor");
 
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return worker_fail(ret_reason, -errno, "pipe for the unpack worker could not be created");
@@ -290,6 +291,9 @@ int unpack_in_worker(int input_fd, int dest_dir_fd, const UnpackOptions *opts, U
                 pidfd = safe_close(pidfd);
 
         r = read_reply(reply_fd, pidfd, buf, sizeof(buf), &size);
+        if (r < 0)
+                /* It might be blocked writing to us, or be anything by now: do not wait for it. */
+                (void) kill(pid, SIGKILL);
 
         for (;;) {
                 if (waitpid(pid, &status, 0) >= 0) {
@@ -299,11 +303,10 @@ int unpack_in_worker(int input_fd, int dest_dir_fd, const UnpackOptions *opts, U
                 if (errno != EINTR)
                         break; /* ECHILD: SIGCHLD is ignored, the child was reaped for us */
         }
-        if (r < 0) {
-                if (!waited)
-                        (void) kill(pid, SIGKILL);
+        if (r == -EMSGSIZE)
+                return worker_fail(ret_reason, -EPROTO, "unpack worker sent a malformed reply");
+        if (r < 0)
                 return worker_fail(ret_reason, r, "reply of the unpack worker could not be read");
-        }
 
         if (waited && WIFSIGNALED(status)) {
                 int sig = WTERMSIG(status);
