@@ -367,8 +367,9 @@ int verb_logs(int argc, char *argv[], void *userdata) {
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *path = NULL, *id = NULL;
+        _cleanup_free_ char *path = NULL, *id = NULL, *ident = NULL;
         LogOptions o = { .tail = UINT64_MAX };
+        LogSource src;
         struct timespec ts;
         uint64_t now;
         sd_journal *j = NULL;
@@ -423,27 +424,27 @@ int verb_logs(int argc, char *argv[], void *userdata) {
         r = container_lookup(bus, argv[optind], &path);
         if (r < 0)
                 return r;
-        r = container_get_string(bus, path, "Id", &id);
+        r = container_log_source(bus, path, &src, &id, &ident);
         if (r < 0)
                 return r;
 
-        r = container_journal_open(id, &o, false, &j);
+        r = container_journal_open(&src, &o, false, &j);
         if (r < 0)
                 return log_error_errno(r, "Cannot open the journal: %m");
-        r = container_journal_print_available(j, &o, stdout);
+        r = container_journal_print_available(j, &src, &o, stdout);
         while (r >= 0 && o.follow) {
                 _cleanup_free_ char *status = NULL;
 
                 r = sd_journal_wait(j, 500 * 1000);
                 if (r < 0)
                         break;
-                r = container_journal_print_available(j, &o, stdout);
+                r = container_journal_print_available(j, &src, &o, stdout);
                 if (r < 0)
                         break;
                 if (container_get_string(bus, path, "Status", &status) < 0)
                         break;   /* removed */
                 if (!streq(status, "running") && !streq(status, "starting")) {
-                        r = container_journal_print_available(j, &o, stdout);
+                        r = container_journal_print_available(j, &src, &o, stdout);
                         break;
                 }
         }

@@ -552,6 +552,7 @@ typedef struct Foreground {
         sd_bus *bus;
         const char *path;
         sd_journal *journal;
+        LogSource src;
         LogOptions log;
         int exit_code;
         bool done;
@@ -562,7 +563,7 @@ static int on_journal(sd_event_source *s, int fd, uint32_t revents, void *userda
         Foreground *f = userdata;
 
         (void) sd_journal_process(f->journal);
-        (void) container_journal_print_available(f->journal, &f->log, stdout);
+        (void) container_journal_print_available(f->journal, &f->src, &f->log, stdout);
         return 0;
 }
 
@@ -589,7 +590,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-static int run_foreground(sd_bus *bus, const char *path, const char *id) {
+static int run_foreground(sd_bus *bus, const char *path) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         Foreground f = {
@@ -598,10 +599,14 @@ static int run_foreground(sd_bus *bus, const char *path, const char *id) {
                 .log = { .tail = UINT64_MAX },
                 .exit_code = 125,
         };
+        _cleanup_free_ char *id = NULL, *ident = NULL;
         sigset_t mask;
         int r;
 
-        r = container_journal_open(id, &f.log, false, &f.journal);
+        r = container_log_source(bus, path, &f.src, &id, &ident);
+        if (r < 0)
+                return r;
+        r = container_journal_open(&f.src, &f.log, false, &f.journal);
         if (r < 0)
                 return log_error_errno(r, "Cannot open the journal: %m");
 
@@ -625,26 +630,27 @@ static int run_foreground(sd_bus *bus, const char *path, const char *id) {
         (void) sd_event_add_signal(event, NULL, SIGTERM, on_signal, &f);
         (void) sd_event_add_signal(event, NULL, SIGHUP, on_signal, &f);
 
-        r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", &error, NULL, "a{sv}", 0);
-        if (r < 0) {
-                r = nyxctl_log_bus_error(&error, r, NULL);
-                (void) container_journal_print_available(f.journal, &f.log, stdout);
-                goto finish;
-        }
-
+        /* Wait first: a --rm container may be gone by the time Start returns. */
         r = sd_bus_call_method_async(bus, NULL, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Wait",
-                                     on_wait_reply, &f, "a{sv}", 0);
+                                     on_wait_reply, &f, "a{sv}", 1, "NextExit", "b", 1);
         if (r < 0)
                 goto finish;
 
-        (void) container_journal_print_available(f.journal, &f.log, stdout);
+        r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", &error, NULL, "a{sv}", 0);
+        if (r < 0) {
+                r = nyxctl_log_bus_error(&error, r, NULL);
+                (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
+                goto finish;
+        }
+
+        (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
         r = sd_event_loop(event);
         if (r < 0)
                 goto finish;
 
         /* nyxd answers Wait after journald took in everything the container wrote. */
         (void) sd_journal_process(f.journal);
-        (void) container_journal_print_available(f.journal, &f.log, stdout);
+        (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
         r = f.exit_code;
 
 finish:
@@ -684,6 +690,6 @@ int verb_run(int argc, char *argv[], void *userdata) {
         }
 
         /* The container's exit status is nyxctl's; 125 when nyx itself failed, as docker. */
-        r = run_foreground(bus, path, id);
+        r = run_foreground(bus, path);
         return r < 0 ? 125 : r;
 }

@@ -71,3 +71,25 @@ int container_get_string(sd_bus *bus, const char *path, const char *property, ch
                 return nyxctl_log_bus_error(&error, r, NULL);
         return 0;
 }
+
+int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *id = NULL, *ident = NULL;
+        uint64_t created = 0;
+        int r;
+
+        r = container_get_string(bus, path, "Id", &id);
+        if (r < 0)
+                return r;
+        r = container_get_string(bus, path, "SyslogIdentifier", &ident);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Created", &error, 't', &created);
+        if (r < 0)
+                return nyxctl_log_bus_error(&error, r, NULL);
+
+        *src = (LogSource) { .id_full = id, .identifier = ident, .created_usec = created };
+        *ret_id = TAKE_PTR(id);
+        *ret_ident = TAKE_PTR(ident);
+        return 0;
+}

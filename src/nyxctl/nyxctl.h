@@ -6,6 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "journal-logs.h"
 #include "macro.h"
 #include "verbs.h"
 
@@ -28,6 +29,9 @@ static inline void verb_getopt_reset(void) {
 /* Resolve a container's name or ID to its object path (errors logged). */
 int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path);
 int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret);
+/* Where a container's output is in the journal (see journal-logs.h); the
+ * strings src points to are returned for the caller to free. */
+int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident);
 
 /* Verbs return a negative errno (already reported) or the exit status. */
 int verb_info(int argc, char *argv[], void *userdata);

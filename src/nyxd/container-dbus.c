@@ -75,6 +75,13 @@ static int property_get_auto_remove(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "b", (int) c->spec->auto_remove);
 }
 
+static int property_get_syslog_identifier(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        Container *c = userdata;
+        return sd_bus_message_append(reply, "s", c->spec->log_tag ?: c->name);
+}
+
 static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
         int r;
@@ -120,12 +127,15 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
 static int method_wait(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
+        bool next_exit = false;
         int r;
 
-        r = sd_bus_message_skip(msg, "a{sv}");
+        /* NextExit: wait for the end of the run that is about to start (a
+         * client that starts a container registers this first). */
+        r = bus_read_bool_option(msg, "NextExit", &next_exit);
         if (r < 0)
                 return r;
-        return container_wait(c, msg);
+        return container_wait(c, msg, next_exit);
 }
 
 static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -141,7 +151,7 @@ static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r == -EAGAIN) {
                 /* Killed: it goes once its unit is gone; the caller waits for that. */
                 c->spec->auto_remove = true;
-                return container_wait(c, msg);
+                return container_wait(c, msg, false);
         }
         if (r < 0)
                 return r;
@@ -171,6 +181,7 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Labels", "a{ss}", property_get_labels, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("RestartPolicy", "s", property_get_restart_policy, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("AutoRemove", "b", property_get_auto_remove, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("SyslogIdentifier", "s", property_get_syslog_identifier, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Status", "s", property_get_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ExitCode", "i", NULL, offsetof(Container, exit_code), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Created", "t", NULL, offsetof(Container, created_usec), SD_BUS_VTABLE_PROPERTY_CONST),

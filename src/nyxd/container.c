@@ -597,13 +597,12 @@ int container_kill(Container *c, int signo, sd_bus_error *error) {
         return unit_kill(c->manager, c->unit, "main", signo, error);
 }
 
-int container_wait(Container *c, sd_bus_message *message) {
+int container_wait(Container *c, sd_bus_message *message, bool next_exit) {
         sd_bus_message **n;
 
         (void) container_refresh(c);
-        if (c->status == CONTAINER_EXITED || c->status == CONTAINER_CREATED)
-                if (!c->pending_start)
-                        return sd_bus_reply_method_return(message, "i", c->exit_code);
+        if (!next_exit && !c->pending_start && (c->status == CONTAINER_EXITED || c->status == CONTAINER_CREATED))
+                return sd_bus_reply_method_return(message, "i", c->exit_code);
 
         n = realloc(c->waiters, (c->n_waiters + 1) * sizeof(sd_bus_message *));
         if (!n)

@@ -67,7 +67,7 @@ int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message,
 int container_kill(Container *c, int signo, sd_bus_error *error);
 /* Remove: the unit must be gone (or is stopped first when force). */
 int container_remove(Container *c, bool force, sd_bus_error *error);
-int container_wait(Container *c, sd_bus_message *message);
+int container_wait(Container *c, sd_bus_message *message, bool next_exit);
 
 /* Ask systemd and state.json how the container is, and tell waiters and
  * bus clients what changed. */

@@ -1007,7 +1007,7 @@ int parse_mount_flag(const char *s, MountSpec *ret, char **ret_reason) {
         _cleanup_(mount_spec_done) MountSpec m = {};
         _cleanup_strv_free_ char **fields = NULL;
         _cleanup_free_ char *type = NULL, *source = NULL, *target = NULL;
-        bool bind_opts = false, volume_opts = false, tmpfs_opts = false, b;
+        bool bind_opts = false, volume_opts = false, tmpfs_opts = false, b = false;
         bool have_size = false, have_mode = false;
         uint64_t tmpfs_size = 0, tmpfs_mode = 0;
         int r;
@@ -1407,7 +1407,7 @@ int parse_bytes_flag(const char *flag, const char *s, uint64_t *ret, char **ret_
 }
 
 int parse_memory_swap(const char *s, int64_t *ret, char **ret_reason) {
-        uint64_t v;
+        uint64_t v = 0;
         int r;
 
         if (!s)
@@ -2246,7 +2246,7 @@ static int set_sysctl_checked(ContainerSpec *s, const char *k, const char *value
 
 int container_spec_from_json(json_object *o, ContainerSpec **ret, char **ret_reason) {
         _cleanup_(container_spec_freep) ContainerSpec *s = NULL;
-        int64_t i;
+        int64_t i = 0;
         int r;
 
         if (!json_object_is_type(o, json_type_object))

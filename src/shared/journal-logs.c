@@ -9,21 +9,27 @@
 #include "parse-util.h"
 #include "string-util.h"
 
-int container_journal_open(const char *id_full, const LogOptions *o, bool from_now, sd_journal **ret) {
+int container_journal_open(const LogSource *src, const LogOptions *o, bool from_now, sd_journal **ret) {
         sd_journal *j = NULL;
-        _cleanup_free_ char *match = NULL;
+        _cleanup_free_ char *match = NULL, *ident = NULL;
         int r;
 
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
                 return r;
 
-        match = strjoin("CONTAINER_ID_FULL=", id_full);
-        if (!match) {
+        match = strjoin("CONTAINER_ID_FULL=", src->id_full);
+        ident = src->identifier ? strjoin("SYSLOG_IDENTIFIER=", src->identifier) : NULL;
+        if (!match || (src->identifier && !ident)) {
                 sd_journal_close(j);
                 return -ENOMEM;
         }
         r = sd_journal_add_match(j, match, 0);
+        if (r >= 0 && ident) {
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, ident, 0);
+        }
         if (r < 0)
                 goto fail;
 
@@ -84,7 +90,21 @@ static void print_entry(sd_journal *j, const LogOptions *o, FILE *f, const void 
         fputc('\n', f);
 }
 
-int container_journal_print_available(sd_journal *j, const LogOptions *o, FILE *f) {
+/* An entry matched by identifier only belongs to this container when it has
+ * no other container's ID and is not older than the container. */
+static bool entry_is_ours(sd_journal *j, const LogSource *src) {
+        const void *data;
+        size_t size, l = strlen("CONTAINER_ID_FULL=");
+        uint64_t usec;
+
+        if (sd_journal_get_data(j, "CONTAINER_ID_FULL", &data, &size) >= 0)
+                return size - l == strlen(src->id_full) && memcmp((const char *) data + l, src->id_full, size - l) == 0;
+        if (sd_journal_get_data(j, "_SYSTEMD_UNIT", &data, &size) >= 0)
+                return false;   /* attributed to some other unit with the same identifier */
+        return sd_journal_get_realtime_usec(j, &usec) >= 0 && usec >= src->created_usec;
+}
+
+int container_journal_print_available(sd_journal *j, const LogSource *src, const LogOptions *o, FILE *f) {
         int n = 0, r;
 
         for (;;) {
@@ -97,6 +117,8 @@ int container_journal_print_available(sd_journal *j, const LogOptions *o, FILE *
                         return r;
                 if (r == 0)
                         break;
+                if (!entry_is_ours(j, src))
+                        continue;
 
                 if (o->since_usec > 0 || o->until_usec > 0) {
                         if (sd_journal_get_realtime_usec(j, &usec) < 0)

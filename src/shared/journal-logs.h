@@ -10,6 +10,18 @@
 /* A container's output as journald stored it: entries carrying
  * CONTAINER_ID_FULL=<id> (set through LogExtraFields= on the unit). */
 
+/* journald attributes stream lines to the PID that wrote them; a process
+ * that exits before journald reads its line leaves an entry without the
+ * unit's fields (no _SYSTEMD_UNIT, no CONTAINER_*) but with the stream's
+ * SYSLOG_IDENTIFIER. So entries are matched by CONTAINER_ID_FULL, or by the
+ * identifier when they carry no container ID, from the container's creation
+ * on. */
+typedef struct LogSource {
+        const char *id_full;
+        const char *identifier;       /* the unit's SyslogIdentifier= */
+        uint64_t created_usec;
+} LogSource;
+
 typedef struct LogOptions {
         bool follow;
         bool timestamps;
@@ -20,11 +32,11 @@ typedef struct LogOptions {
 
 /* Open the journal with a match on the container, positioned per options.
  * Entries before the current end are skipped when from_now is set. */
-int container_journal_open(const char *id_full, const LogOptions *o, bool from_now, sd_journal **ret);
+int container_journal_open(const LogSource *src, const LogOptions *o, bool from_now, sd_journal **ret);
 
 /* Print everything available now (MESSAGE only, or with a timestamp).
  * Returns the number of entries printed. */
-int container_journal_print_available(sd_journal *j, const LogOptions *o, FILE *f);
+int container_journal_print_available(sd_journal *j, const LogSource *src, const LogOptions *o, FILE *f);
 
 /* "2024-01-01T10:00:00", "10m" (ago), a unix timestamp: -> realtime usec */
 int parse_log_time(const char *s, uint64_t now_usec, uint64_t *ret);

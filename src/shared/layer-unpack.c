@@ -610,19 +610,23 @@ static int apply_xattrs(Unpacker *u, struct archive_entry *e, int fd) {
         return 0;
 }
 
-static void entry_times(struct archive_entry *e, struct timespec ts[static 2]) {
-        long nsec;
+static struct timespec timespec_make(time_t sec, long nsec) {
+        return (struct timespec) {
+                .tv_sec = sec,
+                .tv_nsec = nsec >= 0 && nsec < 1000000000L ? nsec : 0,
+        };
+}
 
-        if (archive_entry_mtime_is_set(e)) {
-                nsec = archive_entry_mtime_nsec(e);
-                ts[1] = (struct timespec) { .tv_sec = archive_entry_mtime(e), .tv_nsec = nsec >= 0 && nsec < 1000000000L ? nsec : 0 };
-        } else
+/* atime, mtime for utimensat(); no mtime: leave it; no atime: the mtime. */
+static void entry_times(struct archive_entry *e, struct timespec ts[static 2]) {
+        if (archive_entry_mtime_is_set(e))
+                ts[1] = timespec_make(archive_entry_mtime(e), archive_entry_mtime_nsec(e));
+        else
                 ts[1] = (struct timespec) { .tv_nsec = UTIME_OMIT };
 
-        if (archive_entry_atime_is_set(e)) {
-                nsec = archive_entry_atime_nsec(e);
-                ts[0] = (struct timespec) { .tv_sec = archive_entry_atime(e), .tv_nsec = nsec >= 0 && nsec < 1000000000L ? nsec : 0 };
-        } else
+        if (archive_entry_atime_is_set(e))
+                ts[0] = timespec_make(archive_entry_atime(e), archive_entry_atime_nsec(e));
+        else
                 ts[0] = ts[1];
 }
 
@@ -1091,7 +1095,9 @@ static int unpack_run(Unpacker *u, int input_fd) {
                         break;
                 /* ARCHIVE_WARN: e.g. a UTF-8 name in a non-UTF-8 locale; the raw name is kept. */
                 if (r < ARCHIVE_WARN)
-                        return unpack_archive_fail(u, u->inner, u->entry_name ? "is followed by an invalid tar header" : "is not a valid tar stream");
+                        return unpack_archive_fail(u, u->inner,
+                                                   u->entry_name ? "is followed by an invalid tar header"
+                                                                 : "is not a valid tar stream");
 
                 u->n_entries++;
                 r = unpack_entry(u, e);

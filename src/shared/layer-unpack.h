@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 typedef struct UnpackOptions {
-        /* 0 = no limit. Bounds the decompressed stream and, separately, the sum of the declared sizes
-         * of all regular files (sparse entries); exceeding either → -EFBIG. */
+        /* 0 = no limit. Bounds the decompressed stream and, separately, the sum of the apparent
+         * sizes of sparse files (which carry less data than they claim); exceeding either → -EFBIG. */
         uint64_t max_uncompressed_bytes;
         /* false: character/block device entries are refused (-EPERM); true: they are mknod'ed.
          * Whiteouts (0:0 character devices made from .wh. entries) are created either way. */

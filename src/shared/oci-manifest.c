@@ -705,8 +705,7 @@ static int effective_media_type(const char *what, json_object *o, const char *hi
         if (media_type_is_generic(h))
                 h = mfree(h);
 
-        if (oci_media_type_is_schema1(own) || oci_media_type_is_schema1(h) || member(o, "fsLayers") ||
-            member(o, "signatures"))
+        if (oci_media_type_is_schema1(own) || oci_media_type_is_schema1(h) || member(o, "fsLayers"))
                 return fail(ret_reason, -EPROTONOSUPPORT,
                             "%s is Docker image manifest schema 1, which is deprecated and not supported; "
                             "push the image again with a current client (schema 2 or OCI)", what);

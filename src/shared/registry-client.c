@@ -812,6 +812,12 @@ typedef struct Transfer {
 
         bool connected;
         char errbuf[CURL_ERROR_SIZE];
+
+        /* stall detection: no byte moved for stall_usec */
+        uint64_t stall_usec;
+        uint64_t last_progress_usec;
+        curl_off_t last_dl, last_ul;
+        bool stalled;
 } Transfer;
 
 static void transfer_reset_response(Transfer *t) {
@@ -1092,6 +1098,25 @@ static int seek_cb(void *userdata, curl_off_t offset, int origin) {
         return CURL_SEEKFUNC_OK;
 }
 
+/* curl's own CURLOPT_LOW_SPEED_* averages over a window of several seconds, so after a burst a stall
+ * is noticed late; this counts from the last byte that moved, in either direction. */
+static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        Transfer *t = userdata;
+        uint64_t now = now_usec();
+
+        if (t->last_progress_usec == 0 || dlnow != t->last_dl || ulnow != t->last_ul) {
+                t->last_progress_usec = now;
+                t->last_dl = dlnow;
+                t->last_ul = ulnow;
+                return 0;
+        }
+        if (now - t->last_progress_usec >= t->stall_usec) {
+                t->stalled = true;
+                return 1;
+        }
+        return 0;
+}
+
 /* Says what went wrong below HTTP, in words. */
 static int transport_error(RegistryClient *c, const Request *req, const Transfer *t, CURLcode cc, char **ret_reason) {
         const char *detail = !isempty(t->errbuf) ? t->errbuf : curl_easy_strerror(cc);
@@ -1115,6 +1140,9 @@ static int transport_error(RegistryClient *c, const Request *req, const Transfer
                                     req->what, strerror(-s->error));
                 return fail(ret_reason, -ENOMEM, "%s: out of memory", req->what);
         case CURLE_ABORTED_BY_CALLBACK:
+                if (t->stalled)
+                        return fail(ret_reason, -ETIMEDOUT, "registry stopped sending data for %s (%u s)",
+                                    req->what, c->low_speed_time_sec);
                 return fail(ret_reason, -ECANCELED, "%s: cancelled", req->what);
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
@@ -1168,8 +1196,9 @@ static void setopt_common(RegistryClient *c, CURL *h, Transfer *t) {
         (void) curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
         (void) curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
         (void) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long) c->connect_timeout_sec);
-        (void) curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        (void) curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) c->low_speed_time_sec);
+        (void) curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        (void) curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+        (void) curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
         (void) curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         (void) curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         (void) curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
@@ -1213,6 +1242,10 @@ static int perform(RegistryClient *c, const Request *req, const char *authorizat
         t->req = req;
         t->errbuf[0] = 0;
         t->connected = false;
+        t->stall_usec = (uint64_t) c->low_speed_time_sec * UINT64_C(1000000);
+        t->last_progress_usec = 0;
+        t->last_dl = t->last_ul = 0;
+        t->stalled = false;
         t->upload_done = 0;
         t->upload_base = -1;
 

@@ -62,7 +62,7 @@ typedef struct RegistryClientOptions {
         const char *password;
         const char *user_agent;         /* NULL = "nyx/VERSION" */
         unsigned connect_timeout_sec;   /* 0 = 30 */
-        unsigned low_speed_time_sec;    /* abort a transfer that moves less than 1 byte/s for this long; 0 = 30 */
+        unsigned low_speed_time_sec;    /* abort a transfer when no byte moved for this long (-ETIMEDOUT); 0 = 30 */
         unsigned retries;               /* retries after the first attempt on 5xx, 429, resets, timeouts; 0 = 3 */
         bool no_retries;
         uint64_t retry_delay_usec;      /* first backoff, doubled each retry; 0 = 500 ms */
@@ -70,7 +70,7 @@ typedef struct RegistryClientOptions {
 
 /* domain: as in an image reference: "docker.io" (talks to registry-1.docker.io), "quay.io",
  * "127.0.0.1:5000", "[::1]:5000", "localhost:5000". opts may be NULL. Does no network I/O; the
- * first call pings /v2/. Reads the certs.d files (-ENOENT-free: missing directories are fine). */
+ * first call pings /v2/. Reads the certs.d files now (missing directories are fine). */
 int registry_client_new(const char *domain, const RegistryClientOptions *opts, RegistryClient **ret);
 RegistryClient *registry_client_free(RegistryClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(RegistryClient *, registry_client_free);

@@ -331,8 +331,10 @@ int unpack_in_worker(int input_fd, int dest_dir_fd, const UnpackOptions *opts, U
                 return worker_fail(ret_reason, -EPROTO, "unpack worker sent a malformed reply");
 
         if (reply.r < 0) {
-                if (ret_reason)
-                        *ret_reason = reply.reason_size > 0 ? strndup((const char *) buf + sizeof(reply), reply.reason_size) : NULL;
+                if (ret_reason && reply.reason_size > 0)
+                        *ret_reason = strndup((const char *) buf + sizeof(reply), reply.reason_size);
+                else if (ret_reason)
+                        *ret_reason = NULL;
                 return reply.r;
         }
 

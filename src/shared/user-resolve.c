@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -289,7 +290,133 @@ int user_resolve_from_data(const char *passwd, const char *group, const char *sp
         return 0;
 }
 
-int read_file_in_root(int rootfs_fd, const char *path, size_t max_size, char **ret, size_t *ret_size) {
+#define SYMLINK_MAX_FOLLOW 40
+#define WALK_DEPTH_MAX 256
+
+/* The portable walk, for kernels (or sandboxes, valgrind) without openat2(): one component at a time
+ * with O_PATH|O_NOFOLLOW relative to the directory fd before it, symlinks read and resolved by hand
+ * with "/" meaning rootfs_fd and ".." never going above it, as RESOLVE_IN_ROOT does. Holding the fds
+ * makes it immune to directories being renamed meanwhile. */
+static int open_in_root_walk(int rootfs_fd, const char *path, int *ret_fd) {
+        _cleanup_free_ char *todo = NULL;
+        int stack[WALK_DEPTH_MAX];
+        size_t depth = 0;
+        unsigned follows = 0;
+        int r = 0;
+
+        todo = strdup(path);
+        if (!todo)
+                return -ENOMEM;
+
+        for (;;) {
+                _cleanup_close_ int fd = -EBADF;
+                _cleanup_free_ char *c = NULL;
+                int dir = depth > 0 ? stack[depth - 1] : rootfs_fd;
+                struct stat st;
+                char *p = todo, *e;
+                bool last;
+
+                while (*p == '/')
+                        p++;
+                if (!*p) {
+                        /* the path named a directory (or the root itself) */
+                        r = -EISDIR;
+                        break;
+                }
+                e = strchrnul(p, '/');
+                c = strndup(p, (size_t) (e - p));
+                if (!c) {
+                        r = -ENOMEM;
+                        break;
+                }
+                while (*e == '/')
+                        e++;
+                last = !*e;
+                memmove(todo, e, strlen(e) + 1);
+
+                if (streq(c, "."))
+                        continue;
+                if (streq(c, "..")) {
+                        if (depth > 0)
+                                safe_close(stack[--depth]);
+                        continue;
+                }
+
+                fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (fstat(fd, &st) < 0) {
+                        r = -errno;
+                        break;
+                }
+
+                if (S_ISLNK(st.st_mode)) {
+                        char target[PATH_MAX];
+                        ssize_t n;
+                        char *t;
+
+                        if (++follows > SYMLINK_MAX_FOLLOW) {
+                                r = -ELOOP;
+                                break;
+                        }
+                        n = readlinkat(fd, "", target, sizeof(target) - 1);
+                        if (n < 0) {
+                                r = -errno;
+                                break;
+                        }
+                        target[n] = 0;
+                        if (target[0] == '/')
+                                while (depth > 0)
+                                        safe_close(stack[--depth]);
+                        t = strjoin(target, "/", todo);
+                        if (!t) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        free(todo);
+                        todo = t;
+                        /* a symlink at the end: its target is what is opened */
+                        if (last) {
+                                size_t l = strlen(todo);
+
+                                while (l > 0 && todo[l - 1] == '/')
+                                        todo[--l] = 0;
+                        }
+                        continue;
+                }
+
+                if (last) {
+                        /* Reopen for reading; O_NOFOLLOW: if it was swapped for a symlink meanwhile, fail. */
+                        int f = openat(dir, c, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+
+                        if (f < 0) {
+                                r = -errno;
+                                break;
+                        }
+                        *ret_fd = f;
+                        r = 0;
+                        break;
+                }
+
+                if (!S_ISDIR(st.st_mode)) {
+                        r = -ENOTDIR;
+                        break;
+                }
+                if (depth >= WALK_DEPTH_MAX) {
+                        r = -ENAMETOOLONG;
+                        break;
+                }
+                stack[depth++] = TAKE_FD(fd);
+        }
+
+        while (depth > 0)
+                safe_close(stack[--depth]);
+        return r;
+}
+
+int open_file_in_root(int rootfs_fd, const char *path, bool use_openat2) {
         /* Symlinks (also a symlinked /etc/passwd) resolve as if rootfs_fd were "/", so they cannot lead
          * out of the image; magic links (/proc/self/...) are refused. O_NONBLOCK: a FIFO planted as
          * /etc/passwd must not block the open. */
@@ -297,19 +424,34 @@ int read_file_in_root(int rootfs_fd, const char *path, size_t max_size, char **r
                 .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
+        int fd, r;
+
+        if (rootfs_fd < 0 || !path)
+                return -EBADF;
+
+        if (use_openat2) {
+                fd = (int) syscall(SYS_openat2, rootfs_fd, path, &how, sizeof(how));
+                if (fd >= 0)
+                        return fd;
+                if (!(errno == ENOSYS || errno == EPERM))
+                        return -errno;
+        }
+
+        r = open_in_root_walk(rootfs_fd, path, &fd);
+        if (r < 0)
+                return r;
+        return fd;
+}
+
+int read_file_in_root(int rootfs_fd, const char *path, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
 
-        if (rootfs_fd < 0 || !path)
-                return -EBADF;
-        while (*path == '/')
-                path++;
-
-        fd = (int) syscall(SYS_openat2, rootfs_fd, path, &how, sizeof(how));
+        fd = open_file_in_root(rootfs_fd, path, true);
         if (fd < 0)
-                return -errno;
+                return fd;
 
         if (fstat(fd, &st) < 0)
                 return -errno;

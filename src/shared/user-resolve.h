@@ -13,8 +13,9 @@
  *    the supplementary ones, as docker does;
  *  - home is the passwd entry's directory, "/" when there is none.
  *
- * The files are opened below the rootfs with openat2(RESOLVE_IN_ROOT), so symlinks in a hostile image
- * resolve inside the image and cannot reach the host's files; files that are not regular files are
+ * The files are opened below the rootfs with openat2(RESOLVE_IN_ROOT) (or an equivalent walk where the
+ * kernel lacks it), so symlinks in a hostile image resolve inside the image and cannot reach the host's
+ * files; files that are not regular files are
  * refused, and files larger than USER_DB_SIZE_MAX are refused. A missing file counts as empty. */
 
 #include <stdbool.h>
@@ -45,7 +46,13 @@ int user_resolve(int rootfs_fd, const char *spec, ResolvedUser **ret, char **ret
 /* The same on file contents already in memory (NULL = the file does not exist). Pure. */
 int user_resolve_from_data(const char *passwd, const char *group, const char *spec, ResolvedUser **ret, char **ret_reason);
 
-/* Read a file below rootfs_fd with RESOLVE_IN_ROOT (path is relative to the rootfs, a leading '/' is
+/* Open path below rootfs_fd for reading, resolving it as if rootfs_fd were "/": with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), or where that is unavailable (ENOSYS, or EPERM from
+ * a seccomp filter) with an equivalent walk one component at a time. use_openat2 = false forces the walk
+ * (for tests). Returns an fd or a negative errno. */
+int open_file_in_root(int rootfs_fd, const char *path, bool use_openat2);
+
+/* Read a file below rootfs_fd with open_file_in_root() (path is relative to the rootfs, a leading '/' is
  * fine). -ENOENT when it does not exist, -EFBIG when larger than max_size, -EBADFD when not a regular
  * file. */
 int read_file_in_root(int rootfs_fd, const char *path, size_t max_size, char **ret, size_t *ret_size);

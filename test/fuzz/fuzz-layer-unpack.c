@@ -25,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *base, *layer, *sentinel;
 
+static void cleanup(void) {
+        if (base)
+                (void) rm_rf(base);
+}
+
 static void setup_once(void) {
         const char *tmp = getenv("FUZZ_TMPDIR") ?: "/tmp";
         struct rlimit rl;
@@ -43,6 +48,7 @@ static void setup_once(void) {
         sentinel = path_join(base, "sentinel");
         if (!layer || !sentinel || mkdir(sentinel, 0755) < 0)
                 abort();
+        atexit(cleanup);
 }
 
 static size_t count_entries(const char *path, const char *except) {

@@ -47,3 +47,22 @@ wait_until() {
 nyxd_pid() {
         systemctl show -p MainPID --value nyxd.service
 }
+
+# The fixture registries the runner started (test/fixtures/publish-all).
+if [[ -n ${NYX_FIXTURES:-} && -f $NYX_FIXTURES/registries.env ]]; then
+        . "$NYX_FIXTURES/registries.env"
+fi
+REG=${NYX_TEST_REGISTRY:-127.0.0.1:5000}
+BUSYBOX=$REG/busybox:latest
+
+# Pull the busybox fixture once per sandbox.
+need_busybox() {
+        nyxctl images -q "$BUSYBOX" | grep -q . || nyxctl pull -q --tls-verify=false "$BUSYBOX" >/dev/null
+}
+
+# Containers and units a test leaves behind are removed on exit.
+cleanup_containers() {
+        local ids
+        ids=$(nyxctl ps -aq 2>/dev/null || true)
+        [[ -z $ids ]] || nyxctl rm -f $ids >/dev/null 2>&1 || true
+}
