@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup-util.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
@@ -37,25 +38,30 @@ static uint64_t now_realtime_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The unit's own cgroup, as the kernel reports it for this process. */
+/* The unit's own cgroup, as the kernel reports it for this process: the
+ * cgroup2 line where cgroup2 is what is mounted, name=systemd otherwise
+ * (/proc/self/cgroup lists every hierarchy the kernel has, mounted or not). */
 static int own_cgroup(char **ret) {
         _cleanup_free_ char *s = NULL;
-        char *line, *p;
+        CGroupMode mode;
+        const char *key;
+        char *p;
         int r;
 
+        r = cgroup_detect_mode("/sys/fs/cgroup", &mode);
+        if (r < 0)
+                return r;
         r = read_full_file("/proc/self/cgroup", 0, &s, NULL);
         if (r < 0)
                 return r;
-        /* Prefer name=systemd (hybrid/legacy); "0::" is the unified one. */
-        p = strstr(s, ":name=systemd:");
-        if (p)
-                p += strlen(":name=systemd:");
-        else if ((line = startswith(s, "0::")))
-                p = line;
-        else if ((p = strstr(s, "\n0::")))
-                p += strlen("\n0::");
-        else
+
+        key = mode == CGROUP_MODE_UNIFIED ? "0::" : ":name=systemd:";
+        p = startswith(s, key) ? s : strstr(s, key);
+        if (p && p != s && mode == CGROUP_MODE_UNIFIED && p[-1] != '\n')
+                p = strstr(s, "\n0::");
+        if (!p)
                 return -ENOMEDIUM;
+        p = strstr(p, key) + strlen(key);
         p[strcspn(p, "\n")] = 0;
         *ret = strdup(p);
         return *ret ? 0 : -ENOMEM;

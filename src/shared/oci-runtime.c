@@ -252,10 +252,12 @@ static bool json_strings_contain(json_object *a, const char *s) {
         return false;
 }
 
+/* Exactly as moby's slices.Contains(Bounding, name): "CAP_SYS_ADMIN" matches, "sys_admin" does not. */
 static bool caps_contain_name(uint64_t caps, const char *name) {
-        int c = capability_from_name(name);
-
-        return c >= 0 && (caps & (UINT64_C(1) << c)) && startswith(name, "CAP_");
+        for (int c = 0; c <= capability_last(); c++)
+                if ((caps & (UINT64_C(1) << c)) && streq(capability_to_name(c), name))
+                        return true;
+        return false;
 }
 
 /* "4.8" -> 1 if the kernel is at least that, 0 if not; -EINVAL when malformed. */
@@ -654,6 +656,8 @@ static int user_mount_add(OciMountList *l, const MountSpec *m, const OciRuntimeC
                                           strempty(m->source), m->source ? " " : "", m->destination);
         } else
                 source = m->source;
+        if (isempty(source))
+                return reason_set(ret_reason, "the bind mount for %s has no source", m->destination);
 
         if (m->read_only) {
                 switch (m->recursive) {
