@@ -240,7 +240,7 @@ int verb_images(int argc, char *argv[], void *userdata) {
 
                 STRV_FOREACH(n, names) {
                         _cleanup_(image_ref_freep) ImageRef *ref = NULL;
-                        _cleanup_free_ char *repo = NULL, *familiar = NULL, *frepo = NULL;
+                        _cleanup_free_ char *repo = NULL, *frepo = NULL;
 
                         if (image_ref_parse(*n, &ref, NULL) < 0)
                                 continue;

@@ -17,6 +17,9 @@
 # Usage: run-bundle-with-crun.sh [--gen PATH-TO-oci-runtime-gen] [--keep]
 # Without --gen the generator is compiled from the checkout with ${CC:-cc}.
 # Prints one line per check and ends with "N passed, N failed, N skipped"; exits 77 if it cannot run.
+
+# The container commands are in single quotes on purpose: they expand inside the container.
+# shellcheck disable=SC2016
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,8 +38,9 @@ skip_all() { echo "SKIP: $*"; exit 77; }
 command -v crun >/dev/null || skip_all "crun is not installed"
 command -v unshare >/dev/null || skip_all "unshare (util-linux) is not installed"
 busybox=$(command -v busybox || true)
-[[ -n $busybox ]] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+if [[ -z $busybox ]] || ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
         skip_all "a static busybox (busybox-static) is needed"
+fi
 
 tmp=$(mktemp -d /tmp/nyx-bundle-test.XXXXXX)
 cg_name=nyx-bundle-test-$$
@@ -45,7 +49,9 @@ cg_dirs=()
 cleanup() {
         local d
         for d in "${cg_dirs[@]}"; do
-                [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+                if [[ -d $d ]]; then
+                        find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+                fi
         done
         if $keep; then
                 echo "kept $tmp"
