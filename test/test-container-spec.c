@@ -911,14 +911,15 @@ TEST(oom_score_adj_is_bounded) {
 
 /* ---- validators ---- */
 
-TEST(container_names_follow_dockers_rule) {
+TEST(container_names_follow_the_documented_rule) {
         char *reason = NULL;
 
         ASSERT_OK(container_name_validate("web", NULL));
         ASSERT_OK(container_name_validate("my_app.v2-1", NULL));
+        ASSERT_OK(container_name_validate("a", NULL));
         check_refused("-web", container_name_validate("-web", &reason), &reason, "--name -web", "invalid container name");
         reason = NULL;
-        check_refused("a", container_name_validate("a", &reason), &reason, "--name a", NULL);
+        check_refused("_a", container_name_validate("_a", &reason), &reason, "--name _a", NULL);
         reason = NULL;
         check_refused("a/b", container_name_validate("a/b", &reason), &reason, "--name a/b", NULL);
 }

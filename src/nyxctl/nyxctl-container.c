@@ -219,7 +219,7 @@ int verb_rm(int argc, char *argv[], void *userdata) {
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        bool force = false;
+        bool force = false, volumes = false;
         int c, r, ret = 0;
 
         verb_getopt_reset();
@@ -229,12 +229,13 @@ int verb_rm(int argc, char *argv[], void *userdata) {
                         printf("nyxctl rm [-f] CONTAINER...\n\n"
                                "Remove containers.\n\n"
                                "  -f --force     Kill running containers first\n"
-                               "  -v --volumes   Also remove anonymous volumes (none exist yet)\n");
+                               "  -v --volumes   Also remove the containers' anonymous volumes\n");
                         return 0;
                 case 'f':
                         force = true;
                         break;
                 case 'v':
+                        volumes = true;
                         break;
                 default:
                         return -EINVAL;
@@ -256,7 +257,7 @@ int verb_rm(int argc, char *argv[], void *userdata) {
                 }
                 r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Remove");
                 if (r >= 0)
-                        r = sd_bus_message_append(call, "a{sv}", 1, "Force", "b", (int) force);
+                        r = sd_bus_message_append(call, "a{sv}", 2, "Force", "b", (int) force, "Volumes", "b", (int) volumes);
                 if (r < 0)
                         return log_oom();
                 r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, NULL);

@@ -29,6 +29,7 @@ typedef struct RunOptions {
         json_object *spec;
         bool detach;
         bool quiet;
+        bool interactive;       /* -i: our stdin becomes the unit's (Start's StandardInputFileDescriptor) */
 } RunOptions;
 
 static void run_options_done(RunOptions *o) {
@@ -118,6 +119,7 @@ static void run_help(const char *verb) {
                "%s a container: a transient unit nyx-NAME.service running crun.\n\n"
                "  -d --detach                 Run in the background and print the ID%s\n"
                "     --rm                     Remove the container when it exits\n"
+               "  -i --interactive            Our stdin is the container's (run only)\n"
                "     --name NAME              Name it (also names its unit)\n"
                "  -e --env KEY[=VALUE]        Set an environment variable\n"
                "     --env-file FILE          Read variables from FILE\n"
@@ -262,8 +264,17 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
                         o->quiet = true;
                         break;
                 case 'i':
+                        if (!streq(verb, "run")) {
+                                log_error("%s: -i needs a start that attaches stdin, which nyx does not offer yet; use nyxctl run -i.",
+                                          verb);
+                                return -EOPNOTSUPP;
+                        }
+                        o->interactive = true;
+                        json_object_object_add(spec, "interactive", json_object_new_boolean(true));
+                        break;
                 case 't':
-                        log_error("%s: -%c needs an interactive session, which nyx does not offer yet.", verb, c);
+                        log_error("%s: -t needs a terminal session, which nyx run does not offer yet (nyxctl exec -it does).",
+                                  verb);
                         return -EOPNOTSUPP;
                 case ARG_RM:
                         json_object_object_add(spec, "autoRemove", json_object_new_boolean(true));
@@ -548,6 +559,15 @@ int verb_create(int argc, char *argv[], void *userdata) {
         return 0;
 }
 
+/* Start the container's unit; with -i our stdin is its stdin (systemd holds a copy, so the container
+ * reads it directly and sees its end). */
+static int start_container(sd_bus *bus, const char *path, bool interactive, sd_bus_error *error) {
+        if (interactive)
+                return sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", error, NULL,
+                                          "a{sv}", 1, "StandardInputFileDescriptor", "h", STDIN_FILENO);
+        return sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", error, NULL, "a{sv}", 0);
+}
+
 typedef struct Foreground {
         sd_bus *bus;
         const char *path;
@@ -590,7 +610,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-static int run_foreground(sd_bus *bus, const char *path) {
+static int run_foreground(sd_bus *bus, const char *path, bool interactive) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         Foreground f = {
@@ -636,10 +656,20 @@ static int run_foreground(sd_bus *bus, const char *path) {
         if (r < 0)
                 goto finish;
 
-        r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", &error, NULL, "a{sv}", 0);
+        r = start_container(bus, path, interactive, &error);
         if (r < 0) {
-                r = nyxctl_log_bus_error(&error, r, NULL);
+                /* A command that cannot run still ends with an exit status
+                 * (126/127), which the pending Wait receives. */
+                _cleanup_(sd_event_source_unrefp) sd_event_source *timeout = NULL;
+                (void) sd_event_add_time_relative(event, &timeout, CLOCK_MONOTONIC, 5 * 1000000, 0, NULL, NULL);
+                (void) sd_event_loop(event);
+                (void) sd_journal_process(f.journal);
                 (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
+                if (f.done && f.exit_code != 125) {
+                        r = f.exit_code;
+                        goto finish;
+                }
+                r = nyxctl_log_bus_error(&error, r, NULL);
                 goto finish;
         }
 
@@ -679,8 +709,7 @@ int verb_run(int argc, char *argv[], void *userdata) {
                 return 125;
 
         if (o.detach) {
-                r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", &error, NULL,
-                                       "a{sv}", 0);
+                r = start_container(bus, path, o.interactive, &error);
                 if (r < 0) {
                         (void) nyxctl_log_bus_error(&error, r, NULL);
                         return 125;
@@ -690,6 +719,6 @@ int verb_run(int argc, char *argv[], void *userdata) {
         }
 
         /* The container's exit status is nyxctl's; 125 when nyx itself failed, as docker. */
-        r = run_foreground(bus, path);
+        r = run_foreground(bus, path, o.interactive);
         return r < 0 ? 125 : r;
 }

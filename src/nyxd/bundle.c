@@ -12,6 +12,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "manager.h"
+#include "nyx-errors.h"
 #include "oci-runtime.h"
 #include "output.h"
 #include "path-util.h"
@@ -19,6 +20,7 @@
 #include "string-util.h"
 #include "strv.h"
 #include "user-resolve.h"
+#include "volume.h"
 
 /* A file of the image as the container will see it: from the topmost layer
  * that has it; a whiteout (or anything not a regular file) hides it. */
@@ -74,7 +76,85 @@ static int write_etc_files(Container *c, const char *hostname) {
         return write_file_atomic(resolv, resolv_src ?: "", resolv_src ? strlen(resolv_src) : 0, 0644);
 }
 
+/* The volumes' host directories for config.json and what nyx-prepare does with them; the strings
+ * point into the spec and the volumes, which outlive the bundle's writing. */
+static int bundle_volumes(Container *c, OciVolumePath **ret_paths, PrepareVolume **ret_prepare, size_t *ret_n) {
+        _cleanup_free_ OciVolumePath *paths = NULL;
+        _cleanup_free_ PrepareVolume *prep = NULL;
+        size_t n = 0;
+
+        paths = calloc(c->spec->n_mounts + 1, sizeof(OciVolumePath));
+        prep = calloc(c->spec->n_mounts + 1, sizeof(PrepareVolume));
+        if (!paths || !prep)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->spec->n_mounts; i++) {
+                const MountSpec *ms = &c->spec->mounts[i];
+                Volume *v;
+
+                if (ms->type != MOUNT_TYPE_VOLUME)
+                        continue;
+                v = ms->source ? manager_find_volume(c->manager, ms->source) : NULL;
+                if (!v)
+                        return -ENOENT;
+                paths[n] = (OciVolumePath) { ms->destination, v->data_dir };
+                prep[n] = (PrepareVolume) {
+                        .name = v->name,
+                        .dir = v->dir,
+                        .destination = ms->destination,
+                        .populate = !ms->no_copy,
+                        .image = v->image_path != NULL,
+                };
+                n++;
+        }
+        *ret_paths = TAKE_PTR(paths);
+        *ret_prepare = TAKE_PTR(prep);
+        *ret_n = n;
+        return 0;
+}
+
+/* -v /host:/ctr: a missing host directory is created, as docker does. */
+static int create_bind_sources(const ContainerSpec *s, char **ret_reason) {
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                const MountSpec *ms = &s->mounts[i];
+                int r;
+
+                if (ms->type != MOUNT_TYPE_BIND || !ms->create_source || access(ms->source, F_OK) >= 0)
+                        continue;
+                r = mkdir_p(ms->source, 0755);
+                if (r < 0) {
+                        if (ret_reason)
+                                (void) asprintf(ret_reason, "-v %s:%s: cannot create %s on the host: %s", ms->source,
+                                                ms->destination, ms->source, strerror(-r));
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static int bundle_write_files(Container *c, const Image *image, char **ret_reason);
+
+/* Volumes first (named ones are created on first use, anonymous ones get their names); when the rest
+ * fails, the volumes this created go again. */
 int bundle_write(Container *c, const Image *image, char **ret_reason) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **created = NULL;
+        int r;
+
+        r = manager_resolve_volumes(c->manager, c->spec, &created, &error);
+        if (r < 0) {
+                if (ret_reason && error.message)
+                        *ret_reason = strdup(error.message);
+                return sd_bus_error_has_name(&error, NYX_ERROR_INVALID_ARGUMENT) ? -EINVAL : r;
+        }
+        r = create_bind_sources(c->spec, ret_reason);
+        if (r >= 0)
+                r = bundle_write_files(c, image, ret_reason);
+        if (r < 0)
+                manager_remove_volumes(c->manager, created);
+        return r;
+}
+
+static int bundle_write_files(Container *c, const Image *image, char **ret_reason) {
         Manager *m = c->manager;
         _cleanup_(resolved_user_freep) ResolvedUser *user = NULL;
         _cleanup_(json_object_putp) json_object *config = NULL;
@@ -82,12 +162,18 @@ int bundle_write(Container *c, const Image *image, char **ret_reason) {
         _cleanup_free_ char *passwd = NULL, *group = NULL, *bundle = NULL, *config_path = NULL,
                 *rootfs = NULL, *upper = NULL, *work = NULL, *prepare = NULL, *profile = NULL,
                 *hostname = NULL, *init = NULL;
+        _cleanup_free_ OciVolumePath *volume_paths = NULL;
+        _cleanup_free_ PrepareVolume *prepare_volumes = NULL;
+        size_t n_volumes = 0;
         const char *effective_user;
         PrepareConfig pc;
         const char *s;
         int r;
 
         r = image_layer_dirs(m, image, &layers);
+        if (r < 0)
+                return r;
+        r = bundle_volumes(c, &volume_paths, &prepare_volumes, &n_volumes);
         if (r < 0)
                 return r;
 
@@ -154,6 +240,8 @@ int bundle_write(Container *c, const Image *image, char **ret_reason) {
                 .image_working_dir = image->config->working_dir,
                 .image_user = image->config->user,
                 .seccomp_profile_json = profile,
+                .volume_paths = volume_paths,
+                .n_volume_paths = n_volumes,
                 .host = &m->host_facts,
         };
         r = oci_runtime_config_build(c->spec, &ctx, &config, ret_reason);
@@ -175,7 +263,10 @@ int bundle_write(Container *c, const Image *image, char **ret_reason) {
                 .lower = layers,
                 .n_lower = strv_length(layers),
                 .read_only = c->spec->read_only,
+                .has_init = c->spec->init,
                 .runtime = m->runtime_path,
+                .volumes = prepare_volumes,
+                .n_volumes = n_volumes,
         };
         return prepare_config_save(&pc, prepare);
 }

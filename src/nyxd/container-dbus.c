@@ -7,8 +7,11 @@
 
 #include <json-c/json.h>
 
+#include "bus-json.h"
 #include "bus-util.h"
 #include "container-dbus.h"
+#include "container-exec.h"
+#include "container-ops.h"
 #include "image.h"
 #include "manager.h"
 #include "nyx-errors.h"
@@ -84,12 +87,36 @@ static int property_get_syslog_identifier(sd_bus *bus, const char *path, const c
 
 static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
-        int r;
+        int stdin_fd = -EBADF, r;
 
-        r = sd_bus_message_skip(msg, "a{sv}");
+        /* StandardInputFileDescriptor (h): the unit's stdin (run -i); other options are ignored. */
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
         if (r < 0)
                 return r;
-        return container_start(c, msg, error);
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "StandardInputFileDescriptor")) {
+                        r = sd_bus_message_read(msg, "v", "h", &stdin_fd);
+                        if (r < 0)
+                                return sd_bus_error_setf(error, NYX_ERROR_INVALID_ARGUMENT,
+                                                         "Start option StandardInputFileDescriptor must be a file descriptor");
+                } else if ((r = sd_bus_message_skip(msg, "v")) < 0)
+                        return r;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        /* The fd belongs to msg; systemd gets its own copy with the unit's properties. */
+        return container_start_with_stdin(c, stdin_fd, msg, error);
 }
 
 static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -139,13 +166,18 @@ static int method_wait(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 }
 
 static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
         Container *c = userdata;
-        bool force = false;
+        json_object *v;
+        bool force;
         int r;
 
-        r = bus_read_bool_option(msg, "Force", &force);
+        r = bus_message_read_dict_json(msg, &o);
         if (r < 0)
                 return r;
+        force = json_object_object_get_ex(o, "Force", &v) && json_object_get_boolean(v);
+        /* Volumes: rm -v also removes the container's anonymous volumes. */
+        c->volumes_on_remove = json_object_object_get_ex(o, "Volumes", &v) && json_object_get_boolean(v) ? 1 : -1;
 
         r = container_remove(c, force, error);
         if (r == -EAGAIN) {
@@ -201,6 +233,8 @@ const sd_bus_vtable container_vtable[] = {
                                 method_remove, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Inspect", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", json),
                                 method_inspect, SD_BUS_VTABLE_UNPRIVILEGED),
+        CONTAINER_OPS_METHODS,
+        CONTAINER_EXEC_METHODS,
         SD_BUS_VTABLE_END
 };
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "bundle.h"
 #include "bus-util.h"
 #include "container-dbus.h"
+#include "container-ops.h"
 #include "container.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -27,6 +29,7 @@
 #include "strv.h"
 #include "unit-properties.h"
 #include "unit.h"
+#include "volume.h"
 
 static const char *const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATED] = "created",
@@ -110,7 +113,7 @@ Container *container_free(Container *c) {
         return mfree(c);
 }
 
-static int container_set_name(Container *c, const char *name) {
+int container_set_name(Container *c, const char *name) {
         _cleanup_free_ char *unit = NULL;
 
         unit = strjoin("nyx-", name, ".service");
@@ -250,6 +253,8 @@ int container_refresh(Container *c) {
         else
                 c->status = exited || c->started_usec > 0 ? CONTAINER_EXITED : CONTAINER_CREATED;
 
+        if (c->status == CONTAINER_RUNNING && container_payload_is_frozen(c->manager, s.control_group))
+                c->status = CONTAINER_PAUSED;
         if (c->status == CONTAINER_RUNNING && s.exec_main_code == 0)
                 c->exit_code = -1;
 
@@ -409,8 +414,15 @@ int container_create(Manager *m, ContainerSpec *spec_in, const char *image_name,
         return 0;
 }
 
+/* What one start adds to the unit: the caller's stdin (run -i). */
+typedef struct UnitStart {
+        Container *container;
+        int stdin_fd;           /* -EBADF: /dev/null */
+} UnitStart;
+
 static int append_unit_properties(sd_bus_message *m, void *userdata) {
-        Container *c = userdata;
+        const UnitStart *start = userdata;
+        Container *c = start->container;
         Manager *mgr = c->manager;
         const ContainerSpec *s = c->spec;
         _cleanup_free_ char *description = NULL, *f_name = NULL, *f_id = NULL, *f_full = NULL,
@@ -447,7 +459,9 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
             (r = unit_property_exec(m, "ExecStartPre", prepare_start, false)) < 0 ||
             (r = unit_property_exec(m, "ExecStart", run, false)) < 0 ||
             (r = unit_property_exec(m, "ExecStopPost", prepare_stop, false)) < 0 ||
-            (r = unit_property_string(m, "StandardInput", "null")) < 0 ||
+            (r = start->stdin_fd >= 0 ?
+                 sd_bus_message_append(m, "(sv)", "StandardInputFileDescriptor", "h", start->stdin_fd) :
+                 unit_property_string(m, "StandardInput", "null")) < 0 ||
             (r = unit_property_string(m, "StandardOutput", "journal")) < 0 ||
             (r = unit_property_string(m, "StandardError", "journal")) < 0 ||
             (r = unit_property_string(m, "SyslogIdentifier", s->log_tag ?: c->name)) < 0 ||
@@ -476,8 +490,10 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
                 if (r < 0)
                         return r;
         }
+        /* docker's --stop-timeout 0 kills at once; systemd's 0 would wait forever. */
         r = unit_property_uint64(m, "TimeoutStopUSec",
-                                 s->stop_timeout_set ? s->stop_timeout_usec : 10 * 1000000ULL);
+                                 !s->stop_timeout_set ? 10 * 1000000ULL :
+                                 s->stop_timeout_usec == 0 ? 1 : s->stop_timeout_usec);
         if (r < 0)
                 return r;
 
@@ -518,11 +534,16 @@ static void on_start_job_done(Manager *m, const char *result, void *userdata) {
 }
 
 int container_start(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        return container_start_with_stdin(c, -EBADF, message, error);
+}
+
+int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *message, sd_bus_error *error) {
+        UnitStart start = { .container = c, .stdin_fd = stdin_fd };
         int r;
 
         (void) container_refresh(c);
         if (container_is_active(c))
-                return sd_bus_reply_method_return(message, NULL);   /* docker: starting a running one is fine */
+                return message ? sd_bus_reply_method_return(message, NULL) : 0;   /* docker: starting a running one is fine */
         if (c->pending_start)
                 return sd_bus_error_setf(error, NYX_ERROR_IN_USE, "container %s is already being started", c->name);
 
@@ -541,24 +562,47 @@ int container_start(Container *c, sd_bus_message *message, sd_bus_error *error) 
         }
 
         (void) unit_reset_failed(c->manager, c->unit);
-        r = unit_start_transient(c->manager, c->unit, append_unit_properties, c, on_start_job_done, c, error);
+        r = unit_start_transient(c->manager, c->unit, append_unit_properties, &start, on_start_job_done, c, error);
         if (r < 0)
                 return r;
 
-        c->pending_start = sd_bus_message_ref(message);
+        c->pending_start = message ? sd_bus_message_ref(message) : NULL;
         c->status = CONTAINER_STARTING;
         container_dbus_send_changed(c);
         return 1;
 }
 
-static void on_stop_job_done(Manager *m, const char *result, void *userdata) {
-        sd_bus_message *msg = userdata;
+typedef struct StopRequest {
+        Container *container;
+        sd_bus_message *message;
+        sd_event_source *timer;
+} StopRequest;
 
-        (void) sd_bus_reply_method_return(msg, NULL);
-        sd_bus_message_unref(msg);
+static void stop_request_free(StopRequest *s) {
+        sd_event_source_disable_unref(s->timer);
+        sd_bus_message_unref(s->message);
+        free(s);
+}
+
+static void on_stop_job_done(Manager *m, const char *result, void *userdata) {
+        StopRequest *s = userdata;
+
+        if (s->message)
+                (void) sd_bus_reply_method_return(s->message, NULL);
+        stop_request_free(s);
+}
+
+/* systemd cannot change TimeoutStopSec= of a running unit: a stop with its
+ * own timeout SIGKILLs the container when that runs out. */
+static int on_stop_timeout(sd_event_source *es, uint64_t usec, void *userdata) {
+        StopRequest *s = userdata;
+
+        (void) unit_kill(s->container->manager, s->container->unit, "all", SIGKILL, NULL);
+        return 0;
 }
 
 int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message, sd_bus_error *error) {
+        StopRequest *s;
         int r;
 
         (void) container_refresh(c);
@@ -568,22 +612,29 @@ int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message,
         }
         if (!container_is_active(c))
                 return sd_bus_reply_method_return(message, NULL);
+        if (c->status == CONTAINER_PAUSED)
+                (void) container_thaw(c);   /* frozen processes cannot act on the stop signal */
 
-        if (timeout_usec != UINT64_MAX) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-                /* A one-off timeout: a runtime property change, not saved with the unit. */
-                r = sd_bus_message_new_method_call(c->manager->bus, &call, "org.freedesktop.systemd1",
-                                                   "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                                   "SetUnitProperties");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "sba(sv)", c->unit, 1, 1, "TimeoutStopUSec", "t", timeout_usec);
-                if (r >= 0)
-                        (void) sd_bus_call(c->manager->bus, call, 0, NULL, NULL);
+        s = calloc(1, sizeof(StopRequest));
+        if (!s)
+                return -ENOMEM;
+        s->container = c;
+        s->message = sd_bus_message_ref(message);
+
+        if (timeout_usec == 0)
+                (void) unit_kill(c->manager, c->unit, "all", SIGKILL, NULL);
+        else if (timeout_usec != UINT64_MAX) {
+                r = sd_event_add_time_relative(c->manager->event, &s->timer, CLOCK_MONOTONIC, timeout_usec, 0,
+                                               on_stop_timeout, s);
+                if (r < 0) {
+                        stop_request_free(s);
+                        return r;
+                }
         }
 
-        r = unit_stop(c->manager, c->unit, on_stop_job_done, sd_bus_message_ref(message), error);
+        r = unit_stop(c->manager, c->unit, on_stop_job_done, s, error);
         if (r < 0) {
-                sd_bus_message_unref(message);
+                stop_request_free(s);
                 return r;
         }
         return 1;
@@ -614,6 +665,7 @@ int container_wait(Container *c, sd_bus_message *message, bool next_exit) {
 }
 
 int container_remove(Container *c, bool force, sd_bus_error *error) {
+        _cleanup_strv_free_ char **anonymous = NULL;
         Manager *m = c->manager;
         int r;
 
@@ -623,11 +675,15 @@ int container_remove(Container *c, bool force, sd_bus_error *error) {
                         return sd_bus_error_setf(error, NYX_ERROR_IN_USE,
                                                  "container %s is running: stop it first, or use rm -f", c->name);
                 /* -f: SIGKILL, as docker does, then wait for the unit to go. */
+                if (c->status == CONTAINER_PAUSED)
+                        (void) container_thaw(c);
                 (void) unit_kill(m, c->unit, "all", SIGKILL, NULL);
                 return -EAGAIN;
         }
 
         (void) unit_reset_failed(m, c->unit);
+        if (c->volumes_on_remove > 0 || (c->volumes_on_remove == 0 && c->spec->auto_remove))
+                (void) volume_anonymous_names(m, c->spec, &anonymous);
         r = rm_rf(c->dir);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot remove %s: %m", c->dir);
@@ -635,6 +691,7 @@ int container_remove(Container *c, bool force, sd_bus_error *error) {
         (void) container_dbus_send_removed(c);
         manager_drop_container(m, c);
         container_free(c);
+        manager_remove_volumes(m, anonymous);
         return 0;
 }
 
@@ -708,4 +765,107 @@ int manager_load_containers(Manager *m) {
                 (void) container_refresh(c);
         }
         return 0;
+}
+
+static bool is_mount_point(const char *path) {
+        _cleanup_free_ char *mi = NULL, *needle = NULL;
+
+        if (read_full_file("/proc/self/mountinfo", 16 * 1024 * 1024, &mi, NULL) < 0)
+                return false;
+        needle = strjoin(" ", path, " ");
+        return needle && strstr(mi, needle);
+}
+
+/* What a crash (of nyxd, of a unit's stop step, of the machine) can leave:
+ * a rootfs still mounted, empty payload cgroups crun left in v1 hierarchies,
+ * --rm containers that exited while nobody watched. */
+static void container_clean_up_orphaned(Container *c) {
+        _cleanup_free_ char *rootfs = path_join(c->dir, "rootfs");
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        if (container_is_active(c))
+                return;
+
+        if (rootfs && is_mount_point(rootfs) && umount2(rootfs, MNT_DETACH) < 0)
+                log_warning_errno(errno, "Cannot unmount the stale rootfs %s: %m", rootfs);
+
+        d = opendir("/sys/fs/cgroup");
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *payload = NULL, *unit = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                unit = strjoin("/sys/fs/cgroup/", de->d_name, "/nyx.slice/", c->unit);
+                payload = unit ? strjoin(unit, "/payload") : NULL;
+                if (payload && rmdir(payload) >= 0)
+                        (void) rmdir(unit);
+        }
+}
+
+/* Once per boot (/run is new at boot): start the containers whose restart
+ * policy says they come back after a reboot. */
+static void manager_restart_after_boot(Manager *m) {
+        _cleanup_free_ char *marker = path_join(m->run_dir, "boot-restart-done");
+        int r;
+
+        if (!marker || access(marker, F_OK) >= 0)
+                return;
+
+        for (size_t i = 0; i < m->n_containers; i++) {
+                Container *c = m->containers[i];
+                RestartPolicyType t = c->spec->restart.type;
+
+                if (container_is_active(c))
+                        continue;
+                if (t != RESTART_POLICY_ALWAYS && !(t == RESTART_POLICY_UNLESS_STOPPED && !c->user_stopped))
+                        continue;
+                r = container_start(c, NULL, NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot start %s after boot: %m", c->name);
+                else
+                        log_info("Started %s (restart policy) after boot.", c->name);
+        }
+        (void) write_file_atomic(marker, "", 0, 0600);
+}
+
+/* nyx-*.service units that no record knows: a container whose record is
+ * gone cannot be managed, so its unit is stopped. */
+static void manager_stop_unknown_units(Manager *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_call_method(m->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "ListUnitsByPatterns", NULL, &reply,
+                               "asas", 0, 1, "nyx-*.service");
+        if (r < 0)
+                return;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        if (r < 0)
+                return;
+        while (sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                   NULL, NULL) > 0)
+                if (!manager_find_container_by_unit(m, name)) {
+                        log_warning("Stopping %s: no container record belongs to it.", name);
+                        (void) unit_stop(m, name, NULL, NULL, NULL);
+                }
+}
+
+void manager_clean_up_and_restart(Manager *m) {
+        manager_stop_unknown_units(m);
+
+        for (size_t i = 0; i < m->n_containers; ) {
+                Container *c = m->containers[i];
+
+                container_clean_up_orphaned(c);
+                if (c->spec->auto_remove && c->status == CONTAINER_EXITED) {
+                        c->removing = true;
+                        if (container_remove(c, false, NULL) >= 0)
+                                continue;   /* the array shifted */
+                }
+                i++;
+        }
+
+        manager_restart_after_boot(m);
 }

@@ -47,6 +47,7 @@ typedef struct Container {
         size_t n_waiters;
         sd_bus_message *pending_start;
         bool removing;
+        int volumes_on_remove;     /* > 0 rm -v, < 0 rm: keep them, 0: as --rm (its anonymous volumes go) */
 } Container;
 
 int container_new(Manager *m, const char *id, Container **ret);
@@ -56,6 +57,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Container *, container_free);
 /* Read STATE/containers/ID/record.json. */
 int container_load(Manager *m, const char *id, Container **ret);
 int container_save(Container *c);
+/* Set name and unit name (nyx-NAME.service) together. */
+int container_set_name(Container *c, const char *name);
 
 /* Make the container's directory, bundle and record from a validated spec
  * (taken over) and the image it runs. */
@@ -63,6 +66,8 @@ int container_create(Manager *m, ContainerSpec *spec, const char *image_name, sd
 
 /* Start its unit; the reply is sent when systemd's job finished. */
 int container_start(Container *c, sd_bus_message *message, sd_bus_error *error);
+/* The same with stdin_fd (>= 0) as the unit's standard input (run -i); systemd keeps it for restarts. */
+int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *message, sd_bus_error *error);
 int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message, sd_bus_error *error);
 int container_kill(Container *c, int signo, sd_bus_error *error);
 /* Remove: the unit must be gone (or is stopped first when force). */
@@ -81,3 +86,8 @@ Container *manager_find_container_by_unit(Manager *m, const char *unit);
 void manager_unit_changed(Manager *m, const char *unit);
 
 int manager_load_containers(Manager *m);
+
+/* At start: stop units without records, clean up after crashes, remove
+ * exited --rm containers, and (once per boot) start containers whose
+ * restart policy asks for it. */
+void manager_clean_up_and_restart(Manager *m);

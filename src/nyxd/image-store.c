@@ -18,6 +18,7 @@
 #include "output.h"
 #include "path-util.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -37,7 +38,7 @@ static int store_path(const char *state_dir, const char *rel, char **ret) {
 }
 
 int image_store_init(const char *state_dir) {
-        static const char *const dirs[] = { "images/blobs/sha256", "layers", "tmp" };
+        static const char *const dirs[] = { "images/blobs/sha256", "layers", "tmp", "locks" };
         _cleanup_free_ char *layout = NULL;
         int r;
 
@@ -146,24 +147,62 @@ int image_store_write_blob(const char *state_dir, const char *digest, const void
         return write_file_atomic(p, data, size, 0600);
 }
 
-int image_store_lock(const char *state_dir, const char *what, int *ret_fd) {
-        _cleanup_free_ char *p = NULL, *name = NULL;
-        _cleanup_close_ int fd = -EBADF;
+static int lock_open(const char *state_dir, const char *what, bool wait, StoreLock *ret) {
+        _cleanup_free_ char *p = NULL;
 
-        name = strjoin(".lock-", what);
-        if (!name)
-                return -ENOMEM;
-        p = path_join(state_dir, "tmp", name);
+        if (!string_is_safe_name(what))
+                return -EINVAL;
+        p = path_join(state_dir, "locks", what);
         if (!p)
                 return -ENOMEM;
-        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR)
+
+        for (;;) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+
+                fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
                         return -errno;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+                while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+                        if (errno == EWOULDBLOCK && !wait)
+                                return -EBUSY;
+                        if (errno != EINTR)
+                                return -errno;
+                }
+                /* The previous holder may have removed the file after we opened it:
+                 * then our lock is on an orphan, and we start over. */
+                if (fstat(fd, &a) < 0)
+                        return -errno;
+                if (stat(p, &b) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                        continue;
+
+                *ret = (StoreLock) {
+                        .fd = TAKE_FD(fd),
+                        .path = TAKE_PTR(p),
+                        .remove = !streq(what, "index"),
+                };
+                return 0;
+        }
+}
+
+int image_store_lock(const char *state_dir, const char *what, StoreLock *ret) {
+        return lock_open(state_dir, what, true, ret);
+}
+
+int image_store_try_lock(const char *state_dir, const char *what, StoreLock *ret) {
+        return lock_open(state_dir, what, false, ret);
+}
+
+void image_store_unlock(StoreLock *l) {
+        if (l->fd >= 0 && l->path && l->remove)
+                (void) unlink(l->path);   /* while still holding it: see lock_open() */
+        l->fd = safe_close(l->fd);
+        l->path = mfree(l->path);
 }
 
 int image_store_read_index(const char *state_dir, ImageIndex *ret) {
@@ -263,13 +302,9 @@ static int write_index(const char *state_dir, const ImageIndex *idx) {
 static int update_name(const char *state_dir, const char *name, const char *manifest_digest,
                        const char *media_type, uint64_t size) {
         _cleanup_(image_index_done) ImageIndex idx = {};
-        _cleanup_close_ int lock = -EBADF;
         ImageName *n = NULL;
         int r;
 
-        r = image_store_lock(state_dir, "index", &lock);
-        if (r < 0)
-                return r;
         r = image_store_read_index(state_dir, &idx);
         if (r < 0)
                 return r;
@@ -304,12 +339,29 @@ static int update_name(const char *state_dir, const char *name, const char *mani
         return write_index(state_dir, &idx);
 }
 
+int image_store_set_name_locked(const char *state_dir, const char *name, const char *manifest_digest,
+                                const char *media_type, uint64_t size) {
+        return update_name(state_dir, name, manifest_digest, media_type, size);
+}
+
 int image_store_set_name(const char *state_dir, const char *name, const char *manifest_digest,
                          const char *media_type, uint64_t size) {
+        _cleanup_(image_store_unlock) StoreLock lock = STORE_LOCK_NULL;
+        int r;
+
+        r = image_store_lock(state_dir, "index", &lock);
+        if (r < 0)
+                return r;
         return update_name(state_dir, name, manifest_digest, media_type, size);
 }
 
 int image_store_remove_name(const char *state_dir, const char *name) {
+        _cleanup_(image_store_unlock) StoreLock lock = STORE_LOCK_NULL;
+        int r;
+
+        r = image_store_lock(state_dir, "index", &lock);
+        if (r < 0)
+                return r;
         return update_name(state_dir, name, NULL, NULL, 0);
 }
 
@@ -339,8 +391,8 @@ int image_store_clean_staging(const char *state_dir) {
         while ((de = readdir(d))) {
                 _cleanup_free_ char *p = NULL;
 
-                if (de->d_name[0] == '.')
-                        continue;   /* lock files stay */
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
                 p = path_join(tmp, de->d_name);
                 if (!p)
                         return -ENOMEM;
@@ -348,5 +400,123 @@ int image_store_clean_staging(const char *state_dir) {
                 if (k < 0)
                         r = k;
         }
+
+        /* Layer and image locks of pullers that died: nobody holds them, so they go. */
+        closedir(TAKE_PTR(d));
+        tmp = mfree(tmp);
+        tmp = path_join(state_dir, "locks");
+        if (!tmp)
+                return -ENOMEM;
+        d = opendir(tmp);
+        if (!d)
+                return errno == ENOENT ? r : -errno;
+        while ((de = readdir(d))) {
+                StoreLock l = STORE_LOCK_NULL;
+
+                if (de->d_name[0] == '.' || streq(de->d_name, "index"))
+                        continue;
+                if (image_store_try_lock(state_dir, de->d_name, &l) >= 0)
+                        image_store_unlock(&l);
+        }
         return r;
+}
+
+/* What the names in the index keep alive: manifests, configs and layer blobs
+ * (as "sha256:..." in blobs), extracted layers (diff_ids in layers). */
+static int collect_used(const char *state_dir, char ***ret_blobs, char ***ret_layers) {
+        _cleanup_(image_index_done) ImageIndex idx = {};
+        _cleanup_strv_free_ char **blobs = NULL, **layers = NULL;
+        int r;
+
+        r = image_store_read_index(state_dir, &idx);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < idx.n_names; k++) {
+                _cleanup_(oci_manifest_freep) OciManifest *manifest = NULL;
+                _cleanup_(oci_image_config_freep) OciImageConfig *config = NULL;
+                _cleanup_free_ char *mdata = NULL, *cdata = NULL, *reason = NULL;
+                size_t msize, csize;
+
+                if (strv_contains(blobs, idx.names[k].manifest_digest))
+                        continue;
+                r = strv_extend(&blobs, idx.names[k].manifest_digest);
+                if (r < 0)
+                        return r;
+                /* A name whose manifest cannot be read keeps nothing else alive:
+                 * it is broken already, and image removal must still work. */
+                if (image_store_read_blob(state_dir, idx.names[k].manifest_digest, OCI_MANIFEST_SIZE_MAX, &mdata,
+                                          &msize) < 0 ||
+                    oci_manifest_parse(mdata, msize, idx.names[k].media_type, &manifest, &reason) < 0)
+                        continue;
+                r = strv_extend(&blobs, manifest->config.digest);
+                if (r < 0)
+                        return r;
+                for (size_t l = 0; l < manifest->n_layers; l++) {
+                        r = strv_extend(&blobs, manifest->layers[l].digest);
+                        if (r < 0)
+                                return r;
+                }
+                if (image_store_read_blob(state_dir, manifest->config.digest, 16 * 1024 * 1024, &cdata, &csize) < 0 ||
+                    oci_image_config_parse(cdata, csize, &config, &reason) < 0)
+                        continue;
+                for (size_t l = 0; l < config->n_diff_ids; l++) {
+                        r = strv_extend(&layers, config->diff_ids[l]);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret_blobs = TAKE_PTR(blobs);
+        *ret_layers = TAKE_PTR(layers);
+        return 0;
+}
+
+int image_store_collect_garbage(const char *state_dir) {
+        _cleanup_(image_store_unlock) StoreLock lock = STORE_LOCK_NULL;
+        _cleanup_strv_free_ char **blobs = NULL, **layers = NULL;
+        static const char *const kinds[] = { "images/blobs/sha256", "layers" };
+        int r, ret = 0;
+
+        r = image_store_lock(state_dir, "index", &lock);
+        if (r < 0)
+                return r;
+        r = collect_used(state_dir, &blobs, &layers);
+        if (r < 0)
+                return r;
+
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                _cleanup_closedir_ DIR *d = NULL;
+                _cleanup_free_ char *dir = path_join(state_dir, kinds[k]);
+                struct dirent *de;
+
+                if (!dir)
+                        return -ENOMEM;
+                d = opendir(dir);
+                if (!d)
+                        return -errno;
+                while ((de = readdir(d))) {
+                        _cleanup_(image_store_unlock) StoreLock layer_lock = STORE_LOCK_NULL;
+                        _cleanup_free_ char *digest = NULL, *p = NULL, *what = NULL;
+
+                        if (de->d_name[0] == '.')
+                                continue;
+                        digest = strjoin("sha256:", de->d_name);
+                        p = path_join(dir, de->d_name);
+                        if (!digest || !p)
+                                return -ENOMEM;
+                        if (strv_contains(k == 0 ? blobs : layers, digest))
+                                continue;
+                        if (k == 1) {
+                                /* A pull that found this layer already here relies on it. */
+                                what = strjoin("layer-", de->d_name);
+                                if (!what)
+                                        return -ENOMEM;
+                                if (image_store_try_lock(state_dir, what, &layer_lock) < 0)
+                                        continue;
+                        }
+                        r = k == 0 ? (unlink(p) < 0 ? -errno : 0) : rm_rf(p);
+                        if (r < 0 && r != -ENOENT)
+                                ret = r;
+                }
+        }
+        return ret;
 }

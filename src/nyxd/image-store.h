@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +14,8 @@
  * and STATE/layers/<diff-id hex>/   each layer extracted once, shared.
  * Writers stage under STATE/tmp and rename into place, so nothing is
  * visible before it is complete and verified; index.json is rewritten
- * atomically under an exclusive lock on images/.lock. */
+ * atomically under an exclusive lock on STATE/locks/index. Layer locks
+ * (STATE/locks/layer-<hex>) exist only while somebody holds them. */
 
 typedef struct ImageName {
         char *name;              /* "docker.io/library/busybox:latest" */
@@ -33,9 +35,12 @@ int image_store_init(const char *state_dir);
 
 int image_store_read_index(const char *state_dir, ImageIndex *ret);
 
-/* Point name at a manifest (replacing an earlier one), or drop it. */
+/* Point name at a manifest (replacing an earlier one), or drop it. They take
+ * the index lock; the _locked variants expect the caller to hold it. */
 int image_store_set_name(const char *state_dir, const char *name, const char *manifest_digest,
                          const char *media_type, uint64_t size);
+int image_store_set_name_locked(const char *state_dir, const char *name, const char *manifest_digest,
+                                const char *media_type, uint64_t size);
 int image_store_remove_name(const char *state_dir, const char *name);
 
 int image_store_blob_path(const char *state_dir, const char *digest, char **ret);
@@ -54,5 +59,23 @@ int image_store_make_staging(const char *state_dir, const char *prefix, char **r
 /* Remove leftovers of interrupted writers (after a crash or kill -9). */
 int image_store_clean_staging(const char *state_dir);
 
-/* An exclusive lock on the store's index (or on a layer being pulled). */
-int image_store_lock(const char *state_dir, const char *what, int *ret_fd);
+/* An exclusive lock on the store's index (what = "index") or on a layer
+ * being pulled ("layer-<hex>"). Blocks. Release it with image_store_unlock(),
+ * which removes the lock file of a layer again (a process that dies just
+ * drops the lock; the file is reused or removed by the next holder). */
+typedef struct StoreLock {
+        int fd;
+        char *path;
+        bool remove;
+} StoreLock;
+
+#define STORE_LOCK_NULL ((StoreLock) { .fd = -EBADF })
+
+int image_store_lock(const char *state_dir, const char *what, StoreLock *ret);
+/* Like image_store_lock() but -EBUSY instead of waiting. */
+int image_store_try_lock(const char *state_dir, const char *what, StoreLock *ret);
+void image_store_unlock(StoreLock *l);
+
+/* Remove every blob and layer no name in index.json refers to, except
+ * layers somebody holds a lock on (a pull in progress). Takes the index lock. */
+int image_store_collect_garbage(const char *state_dir);

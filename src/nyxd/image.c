@@ -17,6 +17,7 @@ Image *image_free(Image *i) {
         free(i->manifest_digest);
         free(i->manifest_media_type);
         strv_free(i->names);
+        strv_free(i->digests);
         oci_manifest_free(i->manifest);
         oci_image_config_free(i->config);
         free(i->object_path);
@@ -51,6 +52,7 @@ static int image_load(Manager *m, const ImageName *n, Image **ret) {
         i->manifest_media_type = strdup(i->manifest->media_type);
         if (!i->id || !i->manifest_digest || !i->manifest_media_type)
                 return -ENOMEM;
+        i->manifest_size = manifest_size;
         i->size = config_size;
         for (size_t k = 0; k < i->manifest->n_layers; k++)
                 i->size += i->manifest->layers[k].size;
@@ -77,19 +79,22 @@ int manager_load_images(Manager *m) {
                 return -ENOMEM;
 
         for (size_t k = 0; k < idx.n_names; k++) {
+                _cleanup_(image_freep) Image *loaded = NULL;
                 Image *i = NULL;
 
-                /* Several names may point at one manifest. */
+                r = image_load(m, &idx.names[k], &loaded);
+                if (r < 0)
+                        continue;   /* a damaged entry must not hide the others */
+
+                /* Several names may point at one manifest, or at manifests with one config. */
                 for (size_t j = 0; j < n; j++)
-                        if (streq(images[j]->manifest_digest, idx.names[k].manifest_digest))
+                        if (streq(images[j]->id, loaded->id))
                                 i = images[j];
-                if (!i) {
-                        r = image_load(m, &idx.names[k], &i);
-                        if (r < 0)
-                                continue;   /* a damaged entry must not hide the others */
-                        images[n++] = i;
-                }
+                if (!i)
+                        i = images[n++] = TAKE_PTR(loaded);
                 r = strv_extend(&i->names, idx.names[k].name);
+                if (r >= 0)
+                        r = strv_extend(&i->digests, idx.names[k].manifest_digest);
                 if (r < 0)
                         goto fail;
         }
@@ -139,7 +144,7 @@ Image *manager_find_image(Manager *m, const char *ref_or_id) {
                 if (strv_contains(m->images[k]->names, canonical))
                         return m->images[k];
                 /* name@digest: the digest names the manifest. */
-                if (ref->digest && streq(ref->digest, m->images[k]->manifest_digest))
+                if (ref->digest && strv_contains(m->images[k]->digests, ref->digest))
                         return m->images[k];
         }
         return NULL;
@@ -163,4 +168,18 @@ int image_layer_dirs(Manager *m, const Image *i, char ***ret) {
                 return -ENODATA;
         *ret = TAKE_PTR(dirs);
         return 0;
+}
+
+const char *image_manifest_for(const Image *i, const char *name_or_id) {
+        _cleanup_(image_ref_freep) ImageRef *ref = NULL;
+        _cleanup_free_ char *canonical = NULL;
+
+        if (image_ref_parse(name_or_id, &ref, NULL) >= 0 && image_ref_to_string(ref, &canonical) >= 0)
+                for (size_t k = 0; i->names && i->names[k]; k++) {
+                        if (streq(i->names[k], canonical))
+                                return i->digests[k];
+                        if (ref->digest && streq(ref->digest, i->digests[k]))
+                                return i->digests[k];
+                }
+        return i->manifest_digest;
 }

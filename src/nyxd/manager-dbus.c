@@ -8,6 +8,7 @@
 #include "bus-json.h"
 #include "bus-util.h"
 #include "container-dbus.h"
+#include "container-ops.h"
 #include "container.h"
 #include "image-dbus.h"
 #include "image.h"
@@ -17,6 +18,7 @@
 #include "nyx-errors.h"
 #include "string-util.h"
 #include "strv.h"
+#include "volume-dbus.h"
 
 static int property_get_runtime(
                 sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -267,6 +269,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_list_containers,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         MANAGER_IMAGE_METHODS,
+        MANAGER_VOLUME_METHODS,
+        MANAGER_CONTAINER_OPS_METHODS,
         SD_BUS_VTABLE_END
 };
 
@@ -286,6 +290,9 @@ int manager_dbus_register(Manager *m) {
                 return r;
 
         r = image_dbus_register(m);
+        if (r < 0)
+                return r;
+        r = volume_dbus_register(m);
         if (r < 0)
                 return r;
 

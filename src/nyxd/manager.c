@@ -23,6 +23,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "unit.h"
+#include "volume.h"
 
 int manager_new(Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -71,6 +72,9 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_images; i++)
                 image_free(m->images[i]);
         free(m->images);
+        for (size_t i = 0; i < m->n_volumes; i++)
+                volume_free(m->volumes[i]);
+        free(m->volumes);
         return mfree(m);
 }
 
@@ -108,6 +112,9 @@ int manager_startup(Manager *m) {
         r = manager_load_images(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the image store: %m");
+        r = manager_load_volumes(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load volumes: %m");
 
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
@@ -121,6 +128,7 @@ int manager_startup(Manager *m) {
         r = manager_load_containers(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to load containers: %m");
+        manager_clean_up_and_restart(m);
 
         r = manager_dbus_register(m);
         if (r < 0)

@@ -14,6 +14,7 @@
 typedef struct Container Container;
 typedef struct Image Image;
 typedef struct PendingJob PendingJob;
+typedef struct Volume Volume;
 
 typedef struct Manager {
         sd_event *event;
@@ -30,6 +31,8 @@ typedef struct Manager {
         size_t n_containers;
         Image **images;
         size_t n_images;
+        Volume **volumes;
+        size_t n_volumes;
         PendingJob *jobs;            /* systemd jobs we wait for */
 
         char *prepare_path;          /* nyx-prepare */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -36,10 +38,14 @@ typedef struct LayerJob {
         const OciDescriptor *desc;
         const char *diff_id;
         uint64_t max_bytes;
+        int progress_fd;
         bool have_blob;               /* already in the store */
         bool have_layer;
+        bool duplicate;               /* the same layer appears earlier in the image */
         char *blob_staging;           /* downloaded, verified, not yet renamed */
-        int lock_fd;
+        char *layer_staging;          /* extracted, verified, not yet renamed */
+        StoreLock lock;
+        uint64_t last_report_usec;
         int r;
         char *reason;
 } LayerJob;
@@ -49,9 +55,43 @@ static void layer_job_done(LayerJob *j) {
                 (void) unlink(j->blob_staging);
                 free(j->blob_staging);
         }
+        if (j->layer_staging) {
+                (void) rm_rf(j->layer_staging);
+                free(j->layer_staging);
+        }
         registry_client_free(j->client);
-        safe_close(j->lock_fd);
+        image_store_unlock(&j->lock);
         free(j->reason);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void report(int fd, const char *digest, const char *state, uint64_t done, uint64_t total) {
+        char line[256];
+        int n;
+
+        if (fd < 0)
+                return;
+        n = snprintf(line, sizeof(line), "layer %s %s %" PRIu64 " %" PRIu64 "\n", digest, state, done, total);
+        if (n > 0 && (size_t) n < sizeof(line))
+                (void) write(fd, line, n);   /* progress is best effort */
+}
+
+static int on_download_progress(uint64_t done, uint64_t total, void *userdata) {
+        LayerJob *j = userdata;
+        uint64_t t = now_usec();
+
+        /* A few updates a second are plenty for a human. */
+        if (t - j->last_report_usec < 200 * 1000)
+                return 0;
+        j->last_report_usec = t;
+        report(j->progress_fd, j->desc->digest, "downloading", done, total == UINT64_MAX ? j->desc->size : total);
+        return 0;
 }
 
 static void set_reason(char **reason, const char *digest, const char *what, const char *detail) {
@@ -86,15 +126,20 @@ static void *download_layer(void *userdata) {
                 return NULL;
         }
 
-        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, fd, NULL, NULL, &j->reason);
+        report(j->progress_fd, j->desc->digest, "downloading", 0, j->desc->size);
+        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, fd, on_download_progress, j,
+                                &j->reason);
         if (r < 0)
                 j->r = r;
+        else
+                report(j->progress_fd, j->desc->digest, j->have_layer || j->duplicate ? "done" : "downloaded",
+                       j->desc->size, j->desc->size);
         return NULL;
 }
 
 static void *unpack_layer(void *userdata) {
         LayerJob *j = userdata;
-        _cleanup_free_ char *staging = NULL, *final = NULL, *blob_path = NULL, *reason = NULL;
+        _cleanup_free_ char *blob_path = NULL, *reason = NULL;
         _cleanup_close_ int in = -EBADF, dir = -EBADF;
         UnpackOptions opts = {
                 .max_uncompressed_bytes = j->max_bytes,
@@ -104,9 +149,10 @@ static void *unpack_layer(void *userdata) {
         UnpackResult result;
         int r;
 
-        if (j->r < 0 || j->have_layer)
+        if (j->r < 0 || j->have_layer || j->duplicate)
                 return NULL;
 
+        report(j->progress_fd, j->desc->digest, "extracting", j->desc->size, j->desc->size);
         r = image_store_blob_path(j->state_dir, j->desc->digest, &blob_path);
         if (r < 0)
                 goto fail;
@@ -115,10 +161,10 @@ static void *unpack_layer(void *userdata) {
                 r = -errno;
                 goto fail;
         }
-        r = image_store_make_staging(j->state_dir, "layer", &staging);
+        r = image_store_make_staging(j->state_dir, "layer", &j->layer_staging);
         if (r < 0)
                 goto fail;
-        dir = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dir = open(j->layer_staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0) {
                 r = -errno;
                 goto fail;
@@ -135,52 +181,141 @@ static void *unpack_layer(void *userdata) {
                            j->diff_id);
                 goto fail;
         }
-
-        r = image_store_layer_path(j->state_dir, j->diff_id, &final);
-        if (r < 0)
-                goto fail;
-        if (rename(staging, final) < 0) {
-                r = -errno;
-                if (r == -EEXIST || r == -ENOTEMPTY)
-                        r = 0;   /* somebody else finished the same layer first */
-                else
-                        goto fail;
-        } else
-                staging = mfree(staging);
-        if (staging)
-                (void) rm_rf(staging);
+        report(j->progress_fd, j->desc->digest, "done", j->desc->size, j->desc->size);
         return NULL;
 
 fail:
-        if (staging)
-                (void) rm_rf(staging);
         j->r = r;
         return NULL;
 }
 
-static int run_parallel(LayerJob *jobs, size_t n, void *(*fn)(void *)) {
-        for (size_t i = 0; i < n; i += PARALLEL_LAYERS) {
-                pthread_t threads[PARALLEL_LAYERS];
-                size_t k = MIN((size_t) PARALLEL_LAYERS, n - i);
-                size_t started = 0;
+typedef struct Pool {
+        LayerJob *jobs;
+        size_t n;
+        size_t next;                  /* taken with an atomic add */
+        void *(*fn)(void *);
+} Pool;
 
-                for (size_t t = 0; t < k; t++) {
-                        if (pthread_create(&threads[t], NULL, fn, &jobs[i + t]) != 0) {
-                                fn(&jobs[i + t]);   /* no thread: do it here */
-                                threads[t] = 0;
-                                continue;
-                        }
-                        started++;
-                }
-                for (size_t t = 0; t < k; t++)
-                        if (threads[t])
-                                pthread_join(threads[t], NULL);
-                (void) started;
+static void *pool_thread(void *userdata) {
+        Pool *p = userdata;
+
+        for (;;) {
+                size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+                if (i >= p->n)
+                        return NULL;
+                p->fn(&p->jobs[i]);
         }
+}
+
+/* fn for every job, PARALLEL_LAYERS at a time: a thread that finishes one
+ * layer takes the next, so one slow layer does not hold up the others. */
+static int run_parallel(LayerJob *jobs, size_t n, void *(*fn)(void *)) {
+        Pool pool = { .jobs = jobs, .n = n, .fn = fn };
+        pthread_t threads[PARALLEL_LAYERS];
+        size_t started = 0;
+
+        for (size_t t = 0; t < MIN((size_t) PARALLEL_LAYERS, n); t++) {
+                if (pthread_create(&threads[t], NULL, pool_thread, &pool) != 0)
+                        break;
+                started++;
+        }
+        if (started == 0)
+                (void) pool_thread(&pool);   /* no thread at all: do it here */
+        for (size_t t = 0; t < started; t++)
+                pthread_join(threads[t], NULL);
+
         for (size_t i = 0; i < n; i++)
                 if (jobs[i].r < 0)
                         return jobs[i].r;
         return 0;
+}
+
+static int compare_jobs_by_diff_id(const void *a, const void *b) {
+        const LayerJob *x = *(LayerJob * const *) a, *y = *(LayerJob * const *) b;
+        return strcmp(x->diff_id, y->diff_id);
+}
+
+/* One puller per layer at a time, so a layer is fetched and extracted once;
+ * the second finds it done. Locks are taken in diff_id order, so that two
+ * pulls sharing layers cannot deadlock; a layer listed twice is locked once. */
+static int lock_layers(const char *state_dir, LayerJob *jobs, size_t n) {
+        _cleanup_free_ LayerJob **order = NULL;
+        int r;
+
+        order = calloc(n + 1, sizeof(LayerJob *));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                order[i] = &jobs[i];
+        qsort(order, n, sizeof(LayerJob *), compare_jobs_by_diff_id);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *what = NULL;
+
+                if (i > 0 && streq(order[i]->diff_id, order[i - 1]->diff_id))
+                        continue;
+                what = strjoin("layer-", order[i]->diff_id + strlen("sha256:"));
+                if (!what)
+                        return -ENOMEM;
+                r = image_store_lock(state_dir, what, &order[i]->lock);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Under the index lock: everything this pull relies on must still be in the
+ * store (an image removed meanwhile may have taken it along), then blobs and
+ * layers become visible, and the name last. */
+static int commit(const char *state_dir, LayerJob *jobs, size_t n, const OciManifest *manifest,
+                  const char *config_data, size_t config_size, const char *digest, const char *body, size_t size,
+                  const char *media_type, const char *name, char **ret_reason) {
+        _cleanup_(image_store_unlock) StoreLock lock = STORE_LOCK_NULL;
+        int r;
+
+        r = image_store_lock(state_dir, "index", &lock);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < n; i++)
+                if ((jobs[i].have_blob && !image_store_has_blob(state_dir, jobs[i].desc->digest)) ||
+                    (jobs[i].have_layer && !image_store_has_layer(state_dir, jobs[i].diff_id))) {
+                        (void) asprintf(ret_reason, "layer %s was removed from the store during the pull; pull again",
+                                        jobs[i].desc->digest);
+                        return -ESTALE;
+                }
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (!jobs[i].layer_staging)
+                        continue;
+                r = image_store_layer_path(state_dir, jobs[i].diff_id, &path);
+                if (r < 0)
+                        return r;
+                if (rename(jobs[i].layer_staging, path) < 0)
+                        return -errno;
+                jobs[i].layer_staging = mfree(jobs[i].layer_staging);
+        }
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (!jobs[i].blob_staging)
+                        continue;
+                r = image_store_blob_path(state_dir, jobs[i].desc->digest, &path);
+                if (r < 0)
+                        return r;
+                if (rename(jobs[i].blob_staging, path) < 0)
+                        return -errno;
+                jobs[i].blob_staging = mfree(jobs[i].blob_staging);
+        }
+        r = image_store_write_blob(state_dir, manifest->config.digest, config_data, config_size);
+        if (r < 0)
+                return r;
+        r = image_store_write_blob(state_dir, digest, body, size);
+        if (r < 0)
+                return r;
+        return image_store_set_name_locked(state_dir, name, digest, media_type, size);
 }
 
 int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id, char **ret_name, char **ret_reason) {
@@ -191,6 +326,7 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
         _cleanup_free_ char *body = NULL, *media_type = NULL, *config_data = NULL, *name = NULL,
                 *repo_ref = NULL, *user = NULL, *pass = NULL, *auth_file = NULL;
         char digest[SHA256_DIGEST_STRING_MAX];
+        _cleanup_(image_store_unlock) StoreLock image_lock = STORE_LOCK_NULL;
         const char *why = NULL;
         LayerJob *jobs = NULL;
         size_t size, config_size, n_jobs = 0;
@@ -269,10 +405,24 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
         if (r < 0)
                 return r;
 
-        r = registry_get_blob(client, ref->path, manifest->config.digest, 16 * 1024 * 1024, &config_data,
-                              &config_size, ret_reason);
-        if (r < 0)
-                return r;
+        /* A second pull of the same image waits for the first, then finds
+         * everything in the store: each blob is downloaded once. */
+        {
+                _cleanup_free_ char *what = strjoin("image-", digest + strlen("sha256:"));
+                if (!what)
+                        return -ENOMEM;
+                r = image_store_lock(state_dir, what, &image_lock);
+                if (r < 0)
+                        return r;
+        }
+
+        if (image_store_read_blob(state_dir, manifest->config.digest, 16 * 1024 * 1024, &config_data,
+                                  &config_size) < 0) {
+                r = registry_get_blob(client, ref->path, manifest->config.digest, 16 * 1024 * 1024, &config_data,
+                                      &config_size, ret_reason);
+                if (r < 0)
+                        return r;
+        }
         r = oci_image_config_parse(config_data, config_size, &config, ret_reason);
         if (r < 0)
                 return r;
@@ -287,7 +437,6 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                 return -ENOMEM;
         for (size_t i = 0; i < manifest->n_layers; i++) {
                 LayerJob *j = &jobs[n_jobs++];
-                _cleanup_free_ char *lock = NULL;
 
                 *j = (LayerJob) {
                         .state_dir = state_dir,
@@ -295,7 +444,8 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                         .desc = &manifest->layers[i],
                         .diff_id = config->diff_ids[i],
                         .max_bytes = o->max_layer_bytes,
-                        .lock_fd = -EBADF,
+                        .progress_fd = o->progress_fd,
+                        .lock = STORE_LOCK_NULL,
                 };
                 if (manifest->layers[i].foreign) {
                         (void) asprintf(ret_reason, "layer %s is a foreign layer, which nyx does not fetch",
@@ -303,17 +453,32 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                         r = -EOPNOTSUPP;
                         goto finish;
                 }
-                /* One puller per layer at a time; the second finds it done. */
-                lock = strjoin("layer-", config->diff_ids[i] + strlen("sha256:"));
-                if (!lock) {
-                        r = -ENOMEM;
+                if (!image_ref_is_digest(j->diff_id)) {
+                        (void) asprintf(ret_reason, "%s: the config's diff_id '%s' is not a sha256 digest", name,
+                                        j->diff_id);
+                        r = -EBADMSG;
                         goto finish;
                 }
-                r = image_store_lock(state_dir, lock, &j->lock_fd);
-                if (r < 0)
-                        goto finish;
-                j->have_blob = image_store_has_blob(state_dir, j->desc->digest);
+        }
+        r = lock_layers(state_dir, jobs, n_jobs);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < n_jobs; i++) {
+                LayerJob *j = &jobs[i];
+
+                for (size_t k = 0; k < i; k++)
+                        if (streq(jobs[k].diff_id, j->diff_id)) {
+                                j->duplicate = true;   /* extracted once, by the first */
+                                if (streq(jobs[k].desc->digest, j->desc->digest))
+                                        j->have_blob = true;   /* and downloaded once */
+                        }
+                if (!j->have_blob)
+                        j->have_blob = image_store_has_blob(state_dir, j->desc->digest);
                 j->have_layer = image_store_has_layer(state_dir, j->diff_id);
+                if (j->have_blob && (j->have_layer || j->duplicate))
+                        report(o->progress_fd, j->desc->digest, "exists", j->desc->size, j->desc->size);
+                else
+                        report(o->progress_fd, j->desc->digest, "waiting", 0, j->desc->size);
                 if (!j->have_blob) {
                         r = registry_client_new(ref->domain, &copts, &j->client);
                         if (r < 0)
@@ -334,28 +499,11 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                 goto finish;
         }
 
-        /* Everything verified: make it visible, layers and blobs first, the name last. */
-        for (size_t i = 0; i < n_jobs; i++) {
-                _cleanup_free_ char *path = NULL;
-
-                if (!jobs[i].blob_staging)
-                        continue;
-                r = image_store_blob_path(state_dir, jobs[i].desc->digest, &path);
-                if (r < 0)
-                        goto finish;
-                if (rename(jobs[i].blob_staging, path) < 0) {
-                        r = -errno;
-                        goto finish;
-                }
-                jobs[i].blob_staging = mfree(jobs[i].blob_staging);
-        }
-        r = image_store_write_blob(state_dir, manifest->config.digest, config_data, config_size);
-        if (r >= 0)
-                r = image_store_write_blob(state_dir, digest, body, size);
-        if (r >= 0)
-                r = image_store_set_name(state_dir, name, digest, media_type, size);
+        r = commit(state_dir, jobs, n_jobs, manifest, config_data, config_size, digest, body, size, media_type, name,
+                   ret_reason);
         if (r < 0) {
-                (void) asprintf(ret_reason, "cannot write %s to the store: %s", name, strerror(-r));
+                if (!*ret_reason)
+                        (void) asprintf(ret_reason, "cannot write %s to the store: %s", name, strerror(-r));
                 goto finish;
         }
 

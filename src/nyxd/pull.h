@@ -13,7 +13,19 @@ typedef struct PullOptions {
         char *password;
         uint64_t max_layer_bytes;  /* uncompressed; refuses gzip bombs */
         unsigned low_speed_time_sec;
+        int progress_fd;           /* -1, or where progress lines go (see below) */
 } PullOptions;
+
+/* A layer larger than this once uncompressed is refused unless the caller
+ * asks for more: bigger than any real layer, small enough to stop a bomb
+ * before it fills the disk. */
+#define PULL_MAX_LAYER_BYTES_DEFAULT (UINT64_C(32) * 1024 * 1024 * 1024)
+
+/* Progress lines, each written with one write() (atomic on a pipe):
+ *   "layer DIGEST STATE DONE TOTAL\n"
+ * STATE: "exists" (in the store already), "waiting", "downloading",
+ * "downloaded", "extracting", "done". DONE/TOTAL are bytes of the
+ * compressed blob. */
 
 void pull_options_done(PullOptions *o);
 

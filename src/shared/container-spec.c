@@ -1655,10 +1655,11 @@ bool container_id_is_valid(const char *id) {
 }
 
 int container_name_validate(const char *name, char **ret_reason) {
-        if (!name_is_valid(name, 1))
+        /* The rule nyx documents: [a-zA-Z0-9][a-zA-Z0-9_.-]* (docker wants two
+         * characters; a one-letter name is a fine unit name, so nyx takes it). */
+        if (!name_is_valid(name, 0))
                 return reason_flag(ret_reason, "--name", name,
-                                   "invalid container name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed "
-                                   "(at least two characters)");
+                                   "invalid container name, only [a-zA-Z0-9][a-zA-Z0-9_.-]* is allowed");
         if (strlen(name) > 253)
                 return reason_flag(ret_reason, "--name", name, "container name is too long (at most 253 characters)");
         return 0;

@@ -22,6 +22,12 @@ PrepareConfig *prepare_config_free(PrepareConfig *c) {
         free(c->work);
         strv_free(c->lower);
         free(c->runtime);
+        for (size_t i = 0; i < c->n_volumes; i++) {
+                free(c->volumes[i].name);
+                free(c->volumes[i].dir);
+                free(c->volumes[i].destination);
+        }
+        free(c->volumes);
         return mfree(c);
 }
 
@@ -38,6 +44,59 @@ static int get_string(json_object *o, const char *key, bool required, char **ret
                 return -EBADMSG;
         *ret = strdup(json_object_get_string(v));
         return *ret ? 0 : -ENOMEM;
+}
+
+static int load_volumes(json_object *o, PrepareConfig *c) {
+        json_object *a;
+        size_t n;
+        int r;
+
+        if (!json_object_object_get_ex(o, "Volumes", &a) || json_object_is_type(a, json_type_null))
+                return 0;
+        if (!json_object_is_type(a, json_type_array))
+                return -EBADMSG;
+        n = json_object_array_length(a);
+        if (n == 0)
+                return 0;
+        c->volumes = calloc(n, sizeof(PrepareVolume));
+        if (!c->volumes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(a, i), *b;
+                PrepareVolume *v = &c->volumes[i];
+
+                if (!json_object_is_type(e, json_type_object))
+                        return -EBADMSG;
+                c->n_volumes = i + 1;
+                if ((r = get_string(e, "Name", true, &v->name)) < 0 ||
+                    (r = get_string(e, "Dir", true, &v->dir)) < 0 ||
+                    (r = get_string(e, "Destination", true, &v->destination)) < 0)
+                        return r;
+                if (v->dir[0] != '/' || v->destination[0] != '/')
+                        return -EBADMSG;
+                if (json_object_object_get_ex(e, "Populate", &b))
+                        v->populate = json_object_get_boolean(b);
+                if (json_object_object_get_ex(e, "Image", &b))
+                        v->image = json_object_get_boolean(b);
+        }
+        return 0;
+}
+
+static json_object *save_volumes(const PrepareConfig *c) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < c->n_volumes; i++) {
+                const PrepareVolume *v = &c->volumes[i];
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "Name", json_object_new_string(v->name));
+                json_object_object_add(e, "Dir", json_object_new_string(v->dir));
+                json_object_object_add(e, "Destination", json_object_new_string(v->destination));
+                json_object_object_add(e, "Populate", json_object_new_boolean(v->populate));
+                json_object_object_add(e, "Image", json_object_new_boolean(v->image));
+                json_object_array_add(a, e);
+        }
+        return a;
 }
 
 int prepare_config_load(const char *path, PrepareConfig **ret) {
@@ -83,6 +142,11 @@ int prepare_config_load(const char *path, PrepareConfig **ret) {
 
         if (json_object_object_get_ex(o, "ReadOnly", &ro))
                 c->read_only = json_object_get_boolean(ro);
+        r = load_volumes(o, c);
+        if (r < 0)
+                return r;
+        if (json_object_object_get_ex(o, "Init", &ro))
+                c->has_init = json_object_get_boolean(ro);
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -108,6 +172,8 @@ int prepare_config_save(const PrepareConfig *c, const char *path) {
                 json_object_array_add(lower, json_object_new_string(c->lower[i]));
         json_object_object_add(o, "LowerDirs", lower);
         json_object_object_add(o, "ReadOnly", json_object_new_boolean(c->read_only));
+        json_object_object_add(o, "Volumes", save_volumes(c));
+        json_object_object_add(o, "Init", json_object_new_boolean(c->has_init));
 
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         return write_file_atomic(path, s, strlen(s), 0600);

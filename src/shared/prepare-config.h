@@ -8,6 +8,16 @@
 
 /* What nyx-prepare needs to set a container up and tear it down, written by
  * nyxd into the container's directory as prepare.json. */
+/* A volume the container mounts: nyx-prepare mounts a size-limited one's file system when it is not
+ * mounted (after a reboot) and copies the image's content into a new one (see volume-util.h). */
+typedef struct PrepareVolume {
+        char *name;
+        char *dir;          /* STATE/volumes/NAME */
+        char *destination;  /* in the container */
+        bool populate;      /* copy the image's content at destination into it while it is new */
+        bool image;         /* size-limited: dir/disk.img is loop-mounted at dir/_data */
+} PrepareVolume;
+
 typedef struct PrepareConfig {
         char *id;
         char *dir;          /* the container's directory */
@@ -18,7 +28,10 @@ typedef struct PrepareConfig {
         char **lower;       /* layer directories, topmost first */
         size_t n_lower;
         bool read_only;
+        bool has_init;      /* --init: the command runs under an init, not checked up front */
         char *runtime;      /* crun */
+        PrepareVolume *volumes;
+        size_t n_volumes;
 } PrepareConfig;
 
 PrepareConfig *prepare_config_free(PrepareConfig *c);
