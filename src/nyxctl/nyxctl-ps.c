@@ -51,7 +51,24 @@ static char *status_human(const PsRow *r, uint64_t now) {
         return strdup(r->status);
 }
 
-static bool filter_match(const PsRow *r, char **filters) {
+/* label=KEY or label=KEY=VALUE, against the container's Labels property. */
+static bool label_match(sd_bus *bus, const PsRow *r, const char *want) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *eq = strchr(want, '='), *k, *v;
+        size_t klen = eq ? (size_t) (eq - want) : strlen(want);
+
+        if (sd_bus_get_property(bus, NYX_BUS_NAME, r->path, NYX_BUS_IFACE_CONTAINER, "Labels", NULL, &reply,
+                                "a{ss}") < 0)
+                return false;
+        if (sd_bus_message_enter_container(reply, 'a', "{ss}") < 0)
+                return false;
+        while (sd_bus_message_read(reply, "{ss}", &k, &v) > 0)
+                if (strlen(k) == klen && strncmp(k, want, klen) == 0 && (!eq || streq(v, eq + 1)))
+                        return true;
+        return false;
+}
+
+static bool filter_match(sd_bus *bus, const PsRow *r, char **filters) {
         STRV_FOREACH(f, filters) {
                 const char *v;
 
@@ -67,6 +84,9 @@ static bool filter_match(const PsRow *r, char **filters) {
                 } else if ((v = startswith(*f, "ancestor="))) {
                         if (!streq(r->image, v) && !strstr(r->image, v))
                                 return false;
+                } else if ((v = startswith(*f, "label="))) {
+                        if (!label_match(bus, r, v))
+                                return false;
                 }
         }
         return true;
@@ -75,8 +95,8 @@ static bool filter_match(const PsRow *r, char **filters) {
 static int validate_filters(char **filters) {
         STRV_FOREACH(f, filters)
                 if (!startswith(*f, "name=") && !startswith(*f, "status=") && !startswith(*f, "id=") &&
-                    !startswith(*f, "ancestor=")) {
-                        log_error("ps: unknown filter '%s' (name=, status=, id=, ancestor=)", *f);
+                    !startswith(*f, "ancestor=") && !startswith(*f, "label=")) {
+                        log_error("ps: unknown filter '%s' (name=, status=, id=, ancestor=, label=)", *f);
                         return -EINVAL;
                 }
         return 0;
@@ -116,7 +136,7 @@ int verb_ps(int argc, char *argv[], void *userdata) {
                                "  -q --quiet            Only IDs\n"
                                "     --json             JSON array\n"
                                "     --format T         Go-template-like: {{.Names}} {{.Status}} ...\n"
-                               "  -f --filter K=V       name=, status=, id=, ancestor=\n"
+                               "  -f --filter K=V       name=, status=, id=, ancestor=, label=KEY[=VALUE]\n"
                                "     --no-trunc         Full IDs and commands\n");
                         return 0;
                 case 'a':
@@ -171,7 +191,7 @@ int verb_ps(int argc, char *argv[], void *userdata) {
                 if (!all && !streq(row.status, "running") && !streq(row.status, "starting") &&
                     !streq(row.status, "stopping") && !streq(row.status, "paused"))
                         continue;
-                if (!filter_match(&row, filters))
+                if (!filter_match(bus, &row, filters))
                         continue;
 
                 status = status_human(&row, now);
