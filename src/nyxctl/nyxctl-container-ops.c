@@ -879,7 +879,7 @@ int verb_container(int argc, char *argv[], void *userdata) {
                 { "restart", verb_restart }, { "kill", verb_kill }, { "rm", verb_rm }, { "logs", verb_logs },
                 { "inspect", verb_inspect }, { "wait", verb_wait }, { "stats", verb_stats }, { "top", verb_top },
                 { "update", verb_update }, { "pause", verb_pause }, { "unpause", verb_unpause },
-                { "rename", verb_rename }, { "cp", verb_cp },
+                { "rename", verb_rename }, { "cp", verb_cp }, { "exec", verb_exec },
         };
 
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {

@@ -230,7 +230,8 @@ typedef struct ExecSession {
         sd_event_source *console_source;
         struct termios saved_termios;
         bool termios_saved;
-        bool nyxd_gone;            /* nyxd died: relay until the terminal ends, status unknown */
+        bool input_mid_line;       /* the last byte we relayed was not a newline */
+        char *late_error;          /* nyxd died or stopped: relay until the terminal ends, then say this */
 } ExecSession;
 
 static int on_exec_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -239,17 +240,18 @@ static int on_exec_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         int32_t code;
 
         if (e) {
-                if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) && s->master_source) {
-                        /* The command lives on in the container and we hold its terminal: stay with it. */
-                        s->nyxd_gone = true;
-                        s->exit_code = EXIT_NYX_FAILED;
-                        return 0;
-                }
-                if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
-                        log_error("nyxd went away while the command ran; its exit status is unknown");
-                else
-                        log_error("%s", bus_error_human(e, sd_bus_message_get_errno(reply)));
+                const char *msg = sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) ?
+                        "nyxd went away while the command ran; its exit status is unknown" :
+                        bus_error_human(e, sd_bus_message_get_errno(reply));
+
                 s->exit_code = EXIT_NYX_FAILED;
+                if (s->master_source && !s->late_error) {
+                        /* The command lives on in the container and we hold its terminal: stay with it. */
+                        s->late_error = strdup(msg);
+                        if (s->late_error)
+                                return 0;
+                }
+                log_error("%s", msg);
         } else if (sd_bus_message_read(reply, "i", &code) < 0) {
                 log_error("Bad reply from nyxd");
                 s->exit_code = EXIT_NYX_FAILED;
@@ -295,7 +297,7 @@ static bool relay_master_output(ExecSession *s) {
                 return true;
         if (n <= 0) {
                 s->master_source = sd_event_source_disable_unref(s->master_source);
-                if (s->nyxd_gone)
+                if (s->late_error)
                         (void) sd_event_exit(s->event, 0);
                 return false;
         }
@@ -317,13 +319,16 @@ static bool relay_stdin(ExecSession *s) {
         if (n < 0 && IN_SET(errno, EAGAIN, EINTR))
                 return true;
         if (n <= 0) {
-                /* The end of our input: the terminal's end-of-file character, as typing ^D would. */
-                char eof = s->termios_saved ? (char) s->saved_termios.c_cc[VEOF] : 4;
-                (void) write_all(s->master_fd, &eof, 1);
+                /* The end of our input: the terminal's end-of-file character, as typing ^D would;
+                 * twice after a partial line, whose rest the first one only hands over. */
+                char eof[2];
+                eof[0] = eof[1] = s->termios_saved ? (char) s->saved_termios.c_cc[VEOF] : 4;
+                (void) write_all(s->master_fd, eof, s->input_mid_line ? 2 : 1);
                 s->stdin_source = sd_event_source_disable_unref(s->stdin_source);
                 return false;
         }
         (void) write_all(s->master_fd, buf, n);
+        s->input_mid_line = buf[n - 1] != '\n' && buf[n - 1] != '\r';
         return true;
 }
 
@@ -434,6 +439,7 @@ static void exec_session_done(ExecSession *s) {
         safe_close(s->master_fd);
         safe_close(s->console_fd);
         sd_event_unref(s->event);
+        free(s->late_error);
 }
 
 static int open_null(int flags) {
@@ -573,8 +579,8 @@ int verb_exec(int argc, char *argv[], void *userdata) {
                         (void) tcsetattr(STDIN_FILENO, TCSANOW, &s.saved_termios);
                         s.termios_saved = false;
                 }
-                if (s.nyxd_gone)
-                        log_error("nyxd went away while the command ran; its exit status is unknown");
+                if (s.late_error)
+                        log_error("%s", s.late_error);
         }
         return s.exit_code;
 }

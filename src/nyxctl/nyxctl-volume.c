@@ -11,6 +11,7 @@
 #include "nyx-errors.h"
 #include "nyxctl.h"
 #include "output.h"
+#include "parse-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -147,16 +148,82 @@ static int volume_inspect_one(sd_bus *bus, const char *name, json_object **ret) 
         return 0;
 }
 
+/* docker's `volume ls --filter`: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE], driver=local;
+ * the same key twice matches either value, different keys all must match. */
+static int filter_validate(char **filters) {
+        STRV_FOREACH(f, filters) {
+                const char *eq = strchr(*f, '=');
+
+                if (!eq || !(startswith(*f, "dangling=") || startswith(*f, "name=") || startswith(*f, "label=") ||
+                             startswith(*f, "driver="))) {
+                        log_error("volume ls: invalid filter '%s': expected dangling=BOOL, name=NAME, label=KEY[=VALUE] "
+                                  "or driver=local", *f);
+                        return -EINVAL;
+                }
+                if (startswith(*f, "dangling=") && parse_boolean(eq + 1) < 0) {
+                        log_error("volume ls: invalid filter '%s': dangling takes true or false", *f);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static bool filter_one(const char *f, json_object *o) {
+        const char *value = strchr(f, '=') + 1;
+        json_object *v;
+
+        if (startswith(f, "dangling=")) {
+                bool dangling = json_object_object_get_ex(o, "UsedBy", &v) && json_object_array_length(v) == 0;
+                return dangling == (parse_boolean(value) > 0);
+        }
+        if (startswith(f, "name="))
+                return json_object_object_get_ex(o, "Name", &v) && strstr(json_object_get_string(v), value);
+        if (startswith(f, "driver="))
+                return streq(value, "local");
+        /* label=KEY or label=KEY=VALUE */
+        {
+                _cleanup_free_ char *key = strndup(value, strcspn(value, "="));
+                const char *want = strchr(value, '=');
+                json_object *labels, *l;
+
+                if (!key || !json_object_object_get_ex(o, "Labels", &labels) ||
+                    !json_object_object_get_ex(labels, key, &l))
+                        return false;
+                return !want || streq(json_object_get_string(l), want + 1);
+        }
+}
+
+static bool filters_match(char **filters, json_object *o) {
+        STRV_FOREACH(f, filters) {
+                size_t klen = strcspn(*f, "=");
+                bool any = false;
+
+                /* Each key once: the first of its kind decides for all of them. */
+                for (char **g = filters; g < f; g++)
+                        if (strncmp(*g, *f, klen + 1) == 0)
+                                goto next;
+                for (char **g = f; *g; g++)
+                        if (strncmp(*g, *f, klen + 1) == 0 && filter_one(*g, o))
+                                any = true;
+                if (!any)
+                        return false;
+        next:;
+        }
+        return true;
+}
+
 static int cmp_string(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
 }
 
 static int verb_volume_ls(int argc, char *argv[], void *userdata) {
-        enum { ARG_JSON = 0x100 };
+        enum { ARG_JSON = 0x100, ARG_FORMAT };
         static const struct option options[] = {
-                { "help",  no_argument, NULL, 'h'      },
-                { "quiet", no_argument, NULL, 'q'      },
-                { "json",  no_argument, NULL, ARG_JSON },
+                { "help",   no_argument,       NULL, 'h'        },
+                { "quiet",  no_argument,       NULL, 'q'        },
+                { "json",   no_argument,       NULL, ARG_JSON   },
+                { "filter", required_argument, NULL, 'f'        },
+                { "format", required_argument, NULL, ARG_FORMAT },
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -164,25 +231,34 @@ static int verb_volume_ls(int argc, char *argv[], void *userdata) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_object_putp) json_object *all = json_object_new_array();
         _cleanup_(table_freep) Table *t = table_new("DRIVER", "VOLUME NAME", NULL);
-        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_strv_free_ char **names = NULL, **filters = NULL;
         bool quiet = false, json = false;
-        const char *name, *mountpoint, *path;
+        const char *name, *mountpoint, *path, *format = NULL;
         uint64_t created, size;
         int anonymous, c, r;
 
         if (!all || !t)
                 return log_oom();
         verb_getopt_reset();
-        while ((c = verb_getopt("volume ls", argc, argv, ":hq", options)) >= 0)
+        while ((c = verb_getopt("volume ls", argc, argv, ":hqf:", options)) >= 0)
                 switch (c) {
                 case 'h':
                         printf("nyxctl volume ls [OPTIONS]\n\n"
-                               "List volumes.\n\n"
-                               "  -q --quiet   Only names\n"
-                               "     --json    A JSON array of what 'volume inspect' shows\n");
+                               "List volumes, by name.\n\n"
+                               "  -q --quiet          Only names\n"
+                               "  -f --filter K=V     dangling=true|false, name=NAME, label=KEY[=VALUE], driver=local\n"
+                               "     --format TMPL    A Go-style template per volume, e.g. '{{.Name}} {{.Mountpoint}}'\n"
+                               "     --json           A JSON array of what 'volume inspect' shows\n");
                         return 0;
                 case 'q':
                         quiet = true;
+                        break;
+                case 'f':
+                        if (strv_extend(&filters, optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_FORMAT:
+                        format = optarg;
                         break;
                 case ARG_JSON:
                         json = true;
@@ -191,6 +267,8 @@ static int verb_volume_ls(int argc, char *argv[], void *userdata) {
                         return -EINVAL;
                 }
         if (verb_check_args("nyxctl", "volume ls", argc - optind, argv + optind, 0, 0) < 0)
+                return -EINVAL;
+        if (filter_validate(filters) < 0)
                 return -EINVAL;
 
         r = nyxctl_bus(&bus);
@@ -212,40 +290,61 @@ static int verb_volume_ls(int argc, char *argv[], void *userdata) {
                 qsort(names, strv_length(names), sizeof(char *), cmp_string);
 
         STRV_FOREACH(n, names) {
+                _cleanup_(json_object_putp) json_object *o = NULL;
+
+                if (filters || format || json) {
+                        if (volume_inspect_one(bus, *n, &o) < 0)
+                                continue;       /* removed meanwhile: reported, not listed */
+                        if (!filters_match(filters, o))
+                                continue;
+                }
                 if (quiet)
                         printf("%s\n", *n);
-                else if (json) {
-                        json_object *o = NULL;
+                else if (format) {
+                        _cleanup_free_ char *out = NULL;
 
-                        if (volume_inspect_one(bus, *n, &o) >= 0)
-                                json_object_array_add(all, o);
-                } else if (table_add_row(t, "local", *n) < 0)
+                        r = format_template(format, o, &out);
+                        if (r < 0)
+                                return log_error_errno(r, "volume ls: bad --format '%s'", format);
+                        printf("%s\n", out);
+                } else if (json)
+                        json_object_array_add(all, TAKE_PTR(o));
+                else if (table_add_row(t, "local", *n) < 0)
                         return log_oom();
         }
-        if (json)
+        if (quiet || format)
+                return 0;
+        if (json) {
                 printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        else if (!quiet)
-                return table_print(t, stdout, true);
-        return 0;
+                return 0;
+        }
+        return table_print(t, stdout, true);
 }
 
 static int verb_volume_inspect(int argc, char *argv[], void *userdata) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
+                { "help",   no_argument,       NULL, 'h' },
+                { "format", required_argument, NULL, 'f' },
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(json_object_putp) json_object *all = json_object_new_array();
+        const char *format = NULL;
         int c, r, ret = 0;
 
         if (!all)
                 return log_oom();
         verb_getopt_reset();
-        while ((c = verb_getopt("volume inspect", argc, argv, ":h", options)) >= 0)
+        while ((c = verb_getopt("volume inspect", argc, argv, ":hf:", options)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf("nyxctl volume inspect VOLUME...\n\nShow volumes as JSON.\n");
+                        printf("nyxctl volume inspect [-f TEMPLATE] VOLUME...\n\n"
+                               "Show volumes as JSON.\n\n"
+                               "  -f --format TMPL   A Go-style template per volume, e.g. '{{.Mountpoint}}'\n");
                         return 0;
+                case 'f':
+                        format = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -262,9 +361,19 @@ static int verb_volume_inspect(int argc, char *argv[], void *userdata) {
                         ret = r;
                         continue;
                 }
-                json_object_array_add(all, o);
+                if (format) {
+                        _cleanup_free_ char *out = NULL;
+
+                        r = format_template(format, o, &out);
+                        json_object_put(o);
+                        if (r < 0)
+                                return log_error_errno(r, "volume inspect: bad --format '%s'", format);
+                        printf("%s\n", out);
+                } else
+                        json_object_array_add(all, o);
         }
-        printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (!format)
+                printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return ret;
 }
 
@@ -412,7 +521,11 @@ int verb_volume(int argc, char *argv[], void *userdata) {
                 { "prune", verb_volume_prune },
         };
 
-        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
+        if (argc < 2) {
+                log_error("volume: a command is needed: create, ls, inspect, rm or prune. See 'nyxctl volume --help'.");
+                return -EINVAL;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h")) {
                 printf("nyxctl volume COMMAND\n\n"
                        "Manage volumes.\n\n"
                        "Commands:\n"
@@ -421,7 +534,7 @@ int verb_volume(int argc, char *argv[], void *userdata) {
                        "  inspect  Show volumes as JSON\n"
                        "  rm       Remove volumes\n"
                        "  prune    Remove volumes no container uses\n");
-                return argc < 2 ? -EINVAL : 0;
+                return 0;
         }
         for (size_t i = 0; i < ELEMENTSOF(sub); i++)
                 if (streq(argv[1], sub[i].name))

@@ -11,12 +11,14 @@
 #include "bundle.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "log.h"
 #include "manager.h"
 #include "nyx-errors.h"
 #include "oci-runtime.h"
 #include "output.h"
 #include "path-util.h"
 #include "prepare-config.h"
+#include "seccomp-bpf.h"
 #include "string-util.h"
 #include "strv.h"
 #include "user-resolve.h"
@@ -154,6 +156,20 @@ int bundle_write(Container *c, const Image *image, char **ret_reason) {
         return r;
 }
 
+/* crun compiles linux.seccomp with libseccomp at every start; hand it the program compiled once (and
+ * cached under the state dir) as run.oci.seccomp_bpf_data. When that fails, config.json keeps only
+ * linux.seccomp and crun compiles it as before: it costs time, never the filter. */
+static void bundle_precompile_seccomp(Container *c, json_object *config) {
+        _cleanup_free_ char *cache = NULL, *reason = NULL;
+        int r;
+
+        cache = path_join(c->manager->state_dir, "seccomp-cache");
+        r = cache ? oci_config_add_seccomp_bpf(config, cache, &reason) : -ENOMEM;
+        if (r < 0)
+                log_warning_errno(r, "Container %s: cannot precompile its seccomp filter, crun will compile it at "
+                                  "every start: %s", c->name ?: c->id, reason ?: strerror(-r));
+}
+
 static int bundle_write_files(Container *c, const Image *image, char **ret_reason) {
         Manager *m = c->manager;
         _cleanup_(resolved_user_freep) ResolvedUser *user = NULL;
@@ -247,6 +263,7 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
         r = oci_runtime_config_build(c->spec, &ctx, &config, ret_reason);
         if (r < 0)
                 return r;
+        bundle_precompile_seccomp(c, config);
 
         s = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         r = write_file_atomic(config_path, s, strlen(s), 0600);

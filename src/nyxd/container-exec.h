@@ -34,7 +34,9 @@
  *
  * Sends a signal to an exec the same caller started with that Id.
  *
- * Nothing is persisted: an exec lives as long as its crun process; nyxd can restart between two. */
+ * Nothing is persisted: an exec lives as long as its crun process; nyxd can restart between two. When
+ * nyxd stops during an exec it answers the call with NotRunning (when it dies, the bus answers NoReply);
+ * crun exec goes with nyxd's cgroup, the command itself lives on in the container's. */
 
 #include <systemd/sd-bus.h>
 

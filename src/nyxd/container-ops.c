@@ -437,6 +437,9 @@ int method_container_update(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot save the record of %s: %m", c->name);
 
+        if (json_object_object_get_ex(changes, "restart", NULL))
+                (void) sd_bus_emit_properties_changed(sd_bus_message_get_bus(msg), c->object_path,
+                                                      NYX_BUS_IFACE_CONTAINER, "RestartPolicy", NULL);
         log_info("Updated %s%s.", c->name, live ? " (live)" : "");
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -695,7 +698,7 @@ int method_container_rename(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 log_warning_errno(r, "Cannot record the new name of %s in its bundle: %m", name);
 
         (void) sd_bus_emit_properties_changed(sd_bus_message_get_bus(msg), c->object_path,
-                                              NYX_BUS_IFACE_CONTAINER, "Name", "Unit", NULL);
+                                              NYX_BUS_IFACE_CONTAINER, "Name", "Unit", "SyslogIdentifier", NULL);
         log_info("Renamed container %s to %s.", old, name);
         return sd_bus_reply_method_return(msg, NULL);
 }

@@ -31,6 +31,8 @@
 #include "unit.h"
 #include "volume.h"
 
+static void container_clean_up_orphaned(Container *c);
+
 static const char *const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATED] = "created",
         [CONTAINER_STARTING] = "starting",
@@ -102,6 +104,7 @@ Container *container_free(Container *c) {
         }
         free(c->waiters);
         sd_bus_message_unref(c->pending_start);
+        unit_state_done(&c->unit_state);
         free(c->id);
         free(c->name);
         free(c->unit);
@@ -229,44 +232,58 @@ static void read_prepare_state(Container *c, bool *ret_exited) {
 }
 
 int container_refresh(Container *c) {
-        _cleanup_(unit_state_done) UnitState s = {};
+        UnitState *s = &c->unit_state;
         ContainerStatus old = c->status;
         bool exited = false;
         int old_exit = c->exit_code, r;
 
-        r = unit_get_state(c->manager, c->unit, &s);
-        if (r < 0 && r != -ENOENT)
-                return r;
+        if (!c->unit_state_known) {
+                unit_state_done(s);
+                r = unit_get_state(c->manager, c->unit, s);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                c->unit_state_known = true;
+        }
 
         read_prepare_state(c, &exited);
-        c->main_pid = s.main_pid;
-        c->n_restarts = s.n_restarts;
+        c->main_pid = s->main_pid;
+        c->n_restarts = s->n_restarts;
 
-        if (streq(s.active_state, "active") || streq(s.active_state, "reloading"))
-                c->status = streq(s.sub_state, "running") || streq(s.sub_state, "exited") ?
+        if (streq(s->active_state, "active") || streq(s->active_state, "reloading"))
+                c->status = streq(s->sub_state, "running") || streq(s->sub_state, "exited") ?
                         CONTAINER_RUNNING : CONTAINER_STARTING;
-        else if (streq(s.active_state, "activating"))
+        else if (streq(s->active_state, "activating"))
                 /* auto-restart between two runs counts as exited, as docker shows "restarting" */
-                c->status = streq(s.sub_state, "auto-restart") ? CONTAINER_EXITED : CONTAINER_STARTING;
-        else if (streq(s.active_state, "deactivating"))
+                c->status = streq(s->sub_state, "auto-restart") ? CONTAINER_EXITED : CONTAINER_STARTING;
+        else if (streq(s->active_state, "deactivating"))
                 c->status = CONTAINER_STOPPING;
+        else if (exited)
+                c->status = CONTAINER_EXITED;
+        else if (c->pending_start)
+                /* A new transient unit is first announced as inactive. */
+                c->status = CONTAINER_STARTING;
         else
-                c->status = exited || c->started_usec > 0 ? CONTAINER_EXITED : CONTAINER_CREATED;
+                /* Started, and no exit recorded: its stop step never ran (a crash). */
+                c->status = c->started_usec > 0 ? CONTAINER_EXITED : CONTAINER_CREATED;
 
-        if (c->status == CONTAINER_RUNNING && container_payload_is_frozen(c->manager, s.control_group))
+        if (c->status == CONTAINER_RUNNING && !s->control_group)
+                (void) unit_get_control_group(c->manager, c->unit, &s->control_group);
+        if (c->status == CONTAINER_RUNNING && s->control_group &&
+            container_payload_is_frozen(c->manager, s->control_group))
                 c->status = CONTAINER_PAUSED;
-        if (c->status == CONTAINER_RUNNING && s.exec_main_code == 0)
+        if (c->status == CONTAINER_RUNNING && s->exec_main_code == 0)
                 c->exit_code = -1;
 
         if (old != c->status || old_exit != c->exit_code)
                 container_dbus_send_changed(c);
 
-        if (c->status == CONTAINER_EXITED || c->status == CONTAINER_CREATED) {
-                if (c->n_waiters > 0 && c->status == CONTAINER_EXITED)
-                        answer_waiters(c);
-                if (s.active_state[0] == 'f')   /* "failed": make the unit name free again */
-                        (void) unit_reset_failed(c->manager, c->unit);
-        }
+        /* No ResetFailedUnit here: a restarting unit passes through "failed"
+         * (systemd 252), and a reset would zero its restart counter and start
+         * limit. CollectMode=inactive-or-failed frees the name anyway. */
+        /* Only an exit nyx-prepare recorded ends a wait: that is when the
+         * status is known. */
+        if (c->status == CONTAINER_EXITED && exited && c->n_waiters > 0)
+                answer_waiters(c);
         return 0;
 }
 
@@ -455,6 +472,7 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
             (r = unit_property_string(m, "Slice", "nyx.slice")) < 0 ||
             (r = unit_property_bool(m, "Delegate", true)) < 0 ||
             (r = unit_property_string(m, "KillMode", "mixed")) < 0 ||
+
             (r = unit_property_string(m, "CollectMode", "inactive-or-failed")) < 0 ||
             (r = unit_property_exec(m, "ExecStartPre", prepare_start, false)) < 0 ||
             (r = unit_property_exec(m, "ExecStart", run, false)) < 0 ||
@@ -485,15 +503,18 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
         if (r < 0)
                 return r;
 
-        if (s->stop_signal > 0) {
-                r = unit_property_int32(m, "KillSignal", s->stop_signal);
-                if (r < 0)
-                        return r;
-        }
-        /* docker's --stop-timeout 0 kills at once; systemd's 0 would wait forever. */
+        /* docker's --stop-timeout 0 kills at once. systemd's TimeoutStopSec=0
+         * would wait forever, and a tiny one would also cut ExecStopPost
+         * short: stopping with SIGKILL is what 0 means. */
+        if (s->stop_timeout_set && s->stop_timeout_usec == 0)
+                r = unit_property_int32(m, "KillSignal", SIGKILL);
+        else
+                r = s->stop_signal > 0 ? unit_property_int32(m, "KillSignal", s->stop_signal) : 0;
+        if (r < 0)
+                return r;
         r = unit_property_uint64(m, "TimeoutStopUSec",
-                                 !s->stop_timeout_set ? 10 * 1000000ULL :
-                                 s->stop_timeout_usec == 0 ? 1 : s->stop_timeout_usec);
+                                 !s->stop_timeout_set || s->stop_timeout_usec == 0 ? 10 * 1000000ULL :
+                                 s->stop_timeout_usec);
         if (r < 0)
                 return r;
 
@@ -561,7 +582,13 @@ int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *messa
                 (void) container_save(c);
         }
 
-        (void) unit_reset_failed(c->manager, c->unit);
+        if (!c->unit_state_known || !isempty(c->unit_state.active_state))
+                (void) unit_reset_failed(c->manager, c->unit);   /* a failed unit of the last run */
+        unit_state_done(&c->unit_state);
+        c->unit_state = (UnitState) { .active_state = "activating", .sub_state = "start-pre",
+                                      .memory_current = UINT64_MAX, .cpu_usage_nsec = UINT64_MAX,
+                                      .tasks_current = UINT64_MAX };
+        c->unit_state_known = true;
         r = unit_start_transient(c->manager, c->unit, append_unit_properties, &start, on_start_job_done, c, error);
         if (r < 0)
                 return r;
@@ -684,6 +711,9 @@ int container_remove(Container *c, bool force, sd_bus_error *error) {
         (void) unit_reset_failed(m, c->unit);
         if (c->volumes_on_remove > 0 || (c->volumes_on_remove == 0 && c->spec->auto_remove))
                 (void) volume_anonymous_names(m, c->spec, &anonymous);
+        /* What the stop step could not remove (it races with the kernel
+         * reaping killed processes) goes now: the unit is gone for good. */
+        container_clean_up_orphaned(c);
         r = rm_rf(c->dir);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot remove %s: %m", c->dir);
@@ -722,11 +752,13 @@ Container *manager_find_container_by_unit(Manager *m, const char *unit) {
         return NULL;
 }
 
-void manager_unit_changed(Manager *m, const char *unit) {
+void manager_unit_changed(Manager *m, const char *unit, const char *interface, sd_bus_message *changed) {
         Container *c = manager_find_container_by_unit(m, unit);
 
         if (!c)
                 return;
+        if (c->unit_state_known)
+                (void) unit_state_apply_changes(&c->unit_state, interface, changed);
         (void) container_refresh(c);
         if (c->status == CONTAINER_EXITED && c->spec->auto_remove && !c->pending_start && !c->removing) {
                 c->removing = true;

@@ -8,6 +8,7 @@
 
 #include "container-spec.h"
 #include "macro.h"
+#include "unit.h"
 
 typedef struct Manager Manager;
 
@@ -42,6 +43,11 @@ typedef struct Container {
         uint32_t main_pid;
         uint32_t n_restarts;
         bool user_stopped;         /* stopped through nyx: unless-stopped stays down */
+
+        /* The unit as systemd last told us: read once (GetAll), then kept
+         * current from its PropertiesChanged signals. */
+        UnitState unit_state;
+        bool unit_state_known;
 
         sd_bus_message **waiters;  /* Wait() calls, answered when it exits */
         size_t n_waiters;
@@ -83,7 +89,8 @@ bool container_is_active(const Container *c);
 
 Container *manager_find_container(Manager *m, const char *name_or_id);
 Container *manager_find_container_by_unit(Manager *m, const char *unit);
-void manager_unit_changed(Manager *m, const char *unit);
+/* A PropertiesChanged signal of unit (message positioned at the a{sv}). */
+void manager_unit_changed(Manager *m, const char *unit, const char *interface, sd_bus_message *changed);
 
 int manager_load_containers(Manager *m);
 

@@ -2,11 +2,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +25,7 @@
 #include "registry-client.h"
 #include "string-util.h"
 #include "strv.h"
+#include "layer-unpack.h"
 #include "unpack-worker.h"
 
 #define PARALLEL_LAYERS 4
@@ -43,11 +50,16 @@ typedef struct LayerJob {
         bool have_layer;
         bool duplicate;               /* the same layer appears earlier in the image */
         char *blob_staging;           /* downloaded, verified, not yet renamed */
+        int blob_fd;                  /* open on blob_staging while it is written */
+        int feed_fd;                  /* the downloader writes the blob here... */
+        int stream_fd;                /* ...and the puller reads it here, as it arrives */
         char *layer_staging;          /* extracted, verified, not yet renamed */
         StoreLock lock;
         uint64_t last_report_usec;
-        int r;
+        int r;                        /* extraction, writing the blob */
         char *reason;
+        int download_r;               /* what the downloader said */
+        char *download_reason;
 } LayerJob;
 
 static void layer_job_done(LayerJob *j) {
@@ -59,9 +71,17 @@ static void layer_job_done(LayerJob *j) {
                 (void) rm_rf(j->layer_staging);
                 free(j->layer_staging);
         }
+        safe_close(j->blob_fd);
+        safe_close(j->feed_fd);
+        safe_close(j->stream_fd);
         registry_client_free(j->client);
         image_store_unlock(&j->lock);
         free(j->reason);
+        free(j->download_reason);
+}
+
+static bool needs_unpack(const LayerJob *j) {
+        return !j->have_layer && !j->duplicate;
 }
 
 static uint64_t now_usec(void) {
@@ -100,93 +120,483 @@ static void set_reason(char **reason, const char *digest, const char *what, cons
                 *reason = NULL;
 }
 
+/* The download and the extraction of a layer overlap. A downloader process
+ * (with a thread per layer and one to split each stream) fetches every blob
+ * into a pipe and tee(2)s it into the blob's staging file and into a second
+ * pipe, to the unpack worker of that layer. The pulling process itself stays
+ * single-threaded: it forks the unpack workers and waits for them with
+ * poll(), so a fork can never catch another thread holding a lock of malloc,
+ * OpenSSL or libarchive. The downloader checks each blob's digest, the
+ * unpacker its diff_id; nothing counts until both said yes. */
+
+static int open_blob_staging(LayerJob *j) {
+        _cleanup_free_ char *name = NULL;
+
+        name = strjoin("blob-", j->desc->digest + strlen("sha256:"), "-XXXXXX");
+        if (!name)
+                return -ENOMEM;
+        if (asprintf(&j->blob_staging, "%s/tmp/%s", j->state_dir, name) < 0) {
+                j->blob_staging = NULL;
+                return -ENOMEM;
+        }
+        j->blob_fd = mkostemp(j->blob_staging, O_CLOEXEC);
+        if (j->blob_fd < 0) {
+                j->blob_staging = mfree(j->blob_staging);
+                return -errno;
+        }
+        return 0;
+}
+
+/* ---- the downloader process ---- */
+
+typedef struct Splitter {
+        int in_fd, file_fd, out_fd;   /* out_fd -1: into the file only */
+        int r;
+} Splitter;
+
+/* in_fd (the download) -> file_fd (the blob) and out_fd (the unpacker), without copying. */
+static void *split_stream(void *userdata) {
+        Splitter *s = userdata;
+
+        for (;;) {
+                ssize_t n;
+
+                if (s->out_fd >= 0)
+                        n = tee(s->in_fd, s->out_fd, 1024 * 1024, 0);
+                else
+                        n = splice(s->in_fd, NULL, s->file_fd, NULL, 1024 * 1024, SPLICE_F_MOVE);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        s->r = -errno;   /* EPIPE: the unpacker gave up, and says why */
+                        break;
+                }
+                if (n == 0)
+                        break;           /* the fetch closed its end: complete, or failed and says why */
+                while (s->out_fd >= 0 && n > 0) {
+                        ssize_t m = splice(s->in_fd, NULL, s->file_fd, NULL, n, SPLICE_F_MOVE);
+                        if (m < 0 && errno == EINTR)
+                                continue;
+                        if (m <= 0) {
+                                s->r = m < 0 ? -errno : -EIO;
+                                goto done;
+                        }
+                        n -= m;
+                }
+        }
+done:
+        /* A fetch still writing gets EPIPE, an unpacker still reading EOF. */
+        s->in_fd = safe_close(s->in_fd);
+        s->out_fd = safe_close(s->out_fd);
+        return NULL;
+}
+
 static void *download_layer(void *userdata) {
         LayerJob *j = userdata;
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *name = NULL;
-        int r;
+        Splitter split = { .file_fd = j->blob_fd, .out_fd = j->feed_fd };
+        pthread_t thread;
+        int p[2], r;
 
         if (j->have_blob)
                 return NULL;
-
-        name = strjoin("blob-", j->desc->digest + strlen("sha256:"), "-XXXXXX");
-        if (!name) {
-                j->r = -ENOMEM;
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                j->download_r = -errno;
                 return NULL;
         }
-        if (asprintf(&j->blob_staging, "%s/tmp/%s", j->state_dir, name) < 0) {
-                j->blob_staging = NULL;
-                j->r = -ENOMEM;
-                return NULL;
-        }
-        fd = mkostemp(j->blob_staging, O_CLOEXEC);
-        if (fd < 0) {
-                j->r = -errno;
-                j->blob_staging = mfree(j->blob_staging);
+        split.in_fd = p[0];
+        j->feed_fd = -EBADF;   /* the splitter owns it now */
+        if (pthread_create(&thread, NULL, split_stream, &split) != 0) {
+                safe_close(p[0]);
+                safe_close(p[1]);
+                safe_close(split.out_fd);
+                j->download_r = -EAGAIN;
                 return NULL;
         }
 
         report(j->progress_fd, j->desc->digest, "downloading", 0, j->desc->size);
-        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, fd, on_download_progress, j,
-                                &j->reason);
+        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, p[1], on_download_progress, j,
+                                &j->download_reason);
+        safe_close(p[1]);
+        pthread_join(thread, NULL);
+
+        if (r >= 0 && split.r < 0 && split.r != -EPIPE) {
+                r = split.r;
+                set_reason(&j->download_reason, j->desc->digest, "cannot store the blob: ", strerror(-r));
+        }
         if (r < 0)
-                j->r = r;
+                j->download_r = r;
         else
-                report(j->progress_fd, j->desc->digest, j->have_layer || j->duplicate ? "done" : "downloaded",
-                       j->desc->size, j->desc->size);
+                report(j->progress_fd, j->desc->digest, needs_unpack(j) ? "downloaded" : "done", j->desc->size,
+                       j->desc->size);
         return NULL;
 }
 
-static void *unpack_layer(void *userdata) {
-        LayerJob *j = userdata;
-        _cleanup_free_ char *blob_path = NULL, *reason = NULL;
-        _cleanup_close_ int in = -EBADF, dir = -EBADF;
+static int run_parallel(LayerJob *jobs, size_t n, void *(*fn)(void *));
+
+_noreturn_ static void downloader_main(LayerJob *jobs, size_t n, int result_fd) {
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (size_t i = 0; i < n; i++)
+                /* Only the unpackers may hold the read ends: one that gives up must mean EPIPE here. */
+                jobs[i].stream_fd = safe_close(jobs[i].stream_fd);
+        (void) run_parallel(jobs, n, download_layer);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *line = NULL;
+
+                if (jobs[i].have_blob)
+                        continue;
+                for (char *c = jobs[i].download_reason; c && *c; c++)
+                        if (*c == '\n')
+                                *c = ' ';
+                if (asprintf(&line, "%zu %d %s\n", i, jobs[i].download_r, strempty(jobs[i].download_reason)) < 0)
+                        _exit(EXIT_FAILURE);
+                for (const char *p = line; *p;) {
+                        ssize_t k = write(result_fd, p, strlen(p));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0)
+                                _exit(EXIT_FAILURE);
+                        p += k;
+                }
+        }
+        _exit(EXIT_SUCCESS);
+}
+
+/* ---- unpack workers, forked and awaited by the single-threaded puller ---- */
+
+typedef struct UnpackReply {
+        int32_t r;
+        uint32_t reason_size;         /* bytes of reason that follow, no NUL */
+        UnpackResult result;
+} UnpackReply;
+
+#define UNPACK_REASON_MAX 2048U
+
+_noreturn_ static void unpacker_main(int in, int dir, int reply, uint64_t max_bytes, pid_t parent) {
         UnpackOptions opts = {
-                .max_uncompressed_bytes = j->max_bytes,
+                .max_uncompressed_bytes = max_bytes,
                 .allow_devices = false,
                 .preserve_ownership = geteuid() == 0,
         };
-        UnpackResult result;
+        UnpackReply rep = {};
+        char *reason = NULL;
+        sigset_t ss;
         int r;
 
-        if (j->r < 0 || j->have_layer || j->duplicate)
-                return NULL;
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(EXIT_FAILURE);
+        (void) prctl(PR_SET_DUMPABLE, 0);
+        sigemptyset(&ss);
+        (void) sigprocmask(SIG_SETMASK, &ss, NULL);
 
-        report(j->progress_fd, j->desc->digest, "extracting", j->desc->size, j->desc->size);
-        r = image_store_blob_path(j->state_dir, j->desc->digest, &blob_path);
-        if (r < 0)
-                goto fail;
-        in = open(j->blob_staging ?: blob_path, O_RDONLY | O_CLOEXEC);
-        if (in < 0) {
-                r = -errno;
-                goto fail;
-        }
+        /* Keep exactly the input (3), the layer directory (4) and the reply pipe (5). */
+        in = fcntl(in, F_DUPFD, 100);
+        dir = fcntl(dir, F_DUPFD, 100);
+        reply = fcntl(reply, F_DUPFD, 100);
+        if (in < 0 || dir < 0 || reply < 0 || dup2(in, 3) < 0 || dup2(dir, 4) < 0 || dup2(reply, 5) < 0 ||
+            close_range(6, ~0U, 0) < 0)
+                _exit(EXIT_FAILURE);
+
+        /* OpenSSL reads its configuration on first use: before the file system is closed off. */
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        if (md)
+                (void) EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        EVP_MD_CTX_free(md);
+
+        r = unpack_worker_lock_down(4);
+        if (r < 0) {
+                if (asprintf(&reason, "unpack worker could not be locked down: %s", strerror(-r)) < 0)
+                        reason = NULL;
+        } else
+                r = layer_unpack(3, 4, &opts, &rep.result, &reason);
+
+        rep.r = r;
+        rep.reason_size = reason ? (uint32_t) MIN(strlen(reason), (size_t) UNPACK_REASON_MAX) : 0;
+        struct iovec iov[2] = {
+                { .iov_base = &rep, .iov_len = sizeof(rep) },
+                { .iov_base = (char *) strempty(reason), .iov_len = rep.reason_size },
+        };
+        /* One writev() of less than PIPE_BUF: all or nothing. */
+        if (writev(5, iov, 2) != (ssize_t) (sizeof(rep) + rep.reason_size))
+                _exit(EXIT_FAILURE);
+        _exit(EXIT_SUCCESS);
+}
+
+typedef struct Unpacker {
+        LayerJob *job;
+        pid_t pid;
+        int reply_fd;
+        uint8_t buf[sizeof(UnpackReply) + UNPACK_REASON_MAX];
+        size_t size;
+} Unpacker;
+
+static int unpacker_start(LayerJob *j, Unpacker *u) {
+        _cleanup_free_ char *blob_path = NULL;
+        _cleanup_close_ int in = -EBADF, dir = -EBADF;
+        int p[2], r;
+        pid_t pid, parent = getpid();
+
+        if (j->have_blob) {
+                report(j->progress_fd, j->desc->digest, "extracting", j->desc->size, j->desc->size);
+                r = image_store_blob_path(j->state_dir, j->desc->digest, &blob_path);
+                if (r < 0)
+                        return r;
+                in = open(blob_path, O_RDONLY | O_CLOEXEC);
+                if (in < 0)
+                        return -errno;
+        } else
+                in = TAKE_FD(j->stream_fd);
         r = image_store_make_staging(j->state_dir, "layer", &j->layer_staging);
         if (r < 0)
-                goto fail;
+                return r;
         dir = open(j->layer_staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0) {
-                r = -errno;
-                goto fail;
-        }
+        if (dir < 0)
+                return -errno;
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
 
-        r = unpack_in_worker(in, dir, &opts, &result, &reason);
-        if (r < 0) {
-                set_reason(&j->reason, j->desc->digest, reason ?: strerror(-r), NULL);
-                goto fail;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                safe_close(p[0]);
+                safe_close(p[1]);
+                return r;
         }
-        if (!streq(result.diff_id, j->diff_id)) {
-                r = -EBADMSG;
+        if (pid == 0)
+                unpacker_main(in, dir, p[1], j->max_bytes, parent);
+        safe_close(p[1]);
+        *u = (Unpacker) { .job = j, .pid = pid, .reply_fd = p[0] };
+        return 0;
+}
+
+/* The worker exited (EOF on its pipe): check everything it says, it may have
+ * been subverted by the very layer it unpacked. */
+static void unpacker_finish(Unpacker *u) {
+        LayerJob *j = u->job;
+        UnpackReply rep = {};
+        int status = 0;
+
+        u->reply_fd = safe_close(u->reply_fd);
+        while (waitpid(u->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFSIGNALED(status)) {
+                char what[64];
+                snprintf(what, sizeof(what), "unpack worker died with signal %d (SIG%s)", WTERMSIG(status),
+                         strna(sigabbrev_np(WTERMSIG(status))));
+                set_reason(&j->reason, j->desc->digest, what, NULL);
+                j->r = -EPROTO;
+                return;
+        }
+        memcpy(&rep, u->buf, MIN(u->size, sizeof(rep)));
+        if (u->size < sizeof(rep) || rep.reason_size > UNPACK_REASON_MAX || u->size != sizeof(rep) + rep.reason_size ||
+            rep.r > 0 || rep.r <= -4096 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                set_reason(&j->reason, j->desc->digest, "unpack worker failed without a valid reply", NULL);
+                j->r = -EPROTO;
+                return;
+        }
+        if (rep.r < 0) {
+                _cleanup_free_ char *reason = strndup((const char *) u->buf + sizeof(rep), rep.reason_size);
+                set_reason(&j->reason, j->desc->digest, reason ?: strerror(-rep.r), NULL);
+                j->r = rep.r;
+                return;
+        }
+        rep.result.diff_id[sizeof(rep.result.diff_id) - 1] = 0;
+        if (!streq(rep.result.diff_id, j->diff_id)) {
                 set_reason(&j->reason, j->desc->digest, "its content does not have the diff_id of the image config, ",
                            j->diff_id);
-                goto fail;
+                j->r = -EBADMSG;
+                return;
         }
         report(j->progress_fd, j->desc->digest, "done", j->desc->size, j->desc->size);
-        return NULL;
+}
 
-fail:
-        j->r = r;
-        return NULL;
+/* Up to PARALLEL_LAYERS unpack workers at a time, in layer order (the order
+ * the downloader fetches in, so that the layers it is busy with are always
+ * being read). */
+static int run_unpackers(LayerJob *jobs, size_t n) {
+        Unpacker running[PARALLEL_LAYERS];
+        size_t n_running = 0, next = 0;
+        int r;
+
+        for (;;) {
+                struct pollfd pfd[PARALLEL_LAYERS];
+
+                while (n_running < PARALLEL_LAYERS && next < n) {
+                        LayerJob *j = &jobs[next++];
+
+                        if (!needs_unpack(j))
+                                continue;
+                        r = unpacker_start(j, &running[n_running]);
+                        if (r < 0) {
+                                j->r = r;
+                                if (!j->reason)
+                                        set_reason(&j->reason, j->desc->digest, "cannot start extracting it: ",
+                                                   strerror(-r));
+                                continue;
+                        }
+                        n_running++;
+                }
+                if (n_running == 0)
+                        break;
+
+                for (size_t i = 0; i < n_running; i++)
+                        pfd[i] = (struct pollfd) { .fd = running[i].reply_fd, .events = POLLIN };
+                if (poll(pfd, n_running, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        for (size_t i = 0; i < n_running; i++) {
+                                (void) kill(running[i].pid, SIGKILL);
+                                unpacker_finish(&running[i]);
+                        }
+                        return r;
+                }
+                for (size_t i = n_running; i > 0; i--) {
+                        Unpacker *u = &running[i - 1];
+                        ssize_t k;
+
+                        if (!(pfd[i - 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        k = read(u->reply_fd, u->buf + u->size, sizeof(u->buf) - u->size);
+                        if (k > 0) {
+                                u->size += k;
+                                if (u->size < sizeof(u->buf))
+                                        continue;   /* EOF is next; a full buffer is malformed anyway */
+                        } else if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                                continue;
+                        unpacker_finish(u);
+                        *u = running[--n_running];
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                if (jobs[i].r < 0)
+                        return jobs[i].r;
+        return 0;
+}
+
+/* Read the downloader's verdicts, reap it, and decide each layer's error:
+ * the downloader's (wrong digest, truncated, ...) comes first, unless it is
+ * just the EPIPE of an unpacker that refused the layer. */
+static int collect_downloads(LayerJob *jobs, size_t n, pid_t pid, int result_fd) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+        int status = 0;
+
+        for (;;) {
+                ssize_t k;
+
+                if (size + 4096 > allocated) {
+                        char *t = realloc(buf, allocated + 65536);
+                        if (!t)
+                                return -ENOMEM;
+                        buf = t;
+                        allocated += 65536;
+                }
+                k = read(result_fd, buf + size, allocated - size - 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                size += k;
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        for (size_t i = 0; i < n; i++)
+                if (!jobs[i].have_blob)
+                        jobs[i].download_r = -EPROTO;   /* no verdict: the downloader died */
+        if (buf) {
+                buf[size] = 0;
+                for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+                        char *end, *reason;
+                        unsigned long i;
+                        long r;
+
+                        *nl = 0;
+                        i = strtoul(line, &end, 10);
+                        if (*end != ' ' || i >= n)
+                                continue;
+                        r = strtol(end + 1, &reason, 10);
+                        if (*reason == ' ')
+                                reason++;
+                        jobs[i].download_r = r < 0 && r > -4096 ? (int) r : 0;
+                        free(jobs[i].download_reason);
+                        jobs[i].download_reason = isempty(reason) ? NULL : strdup(reason);
+                }
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                LayerJob *j = &jobs[i];
+
+                if (j->have_blob || j->download_r >= 0)
+                        continue;
+                if (j->download_r == -EPIPE && j->r < 0)
+                        continue;       /* the unpacker's reason is the real one */
+                j->r = j->download_r;
+                free(j->reason);
+                if (j->download_reason)
+                        j->reason = TAKE_PTR(j->download_reason);
+                else if (j->download_r == -EPROTO)
+                        j->reason = strjoin("layer ", j->desc->digest, ": the download worker died");
+                else
+                        j->reason = NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (jobs[i].r < 0)
+                        return jobs[i].r;
+        return 0;
+}
+
+static int fetch_and_unpack(LayerJob *jobs, size_t n) {
+        _cleanup_close_ int result_read = -EBADF;
+        bool any_download = false;
+        int result_pipe[2], r;
+        pid_t pid;
+
+        for (size_t i = 0; i < n; i++) {
+                int p[2];
+
+                if (jobs[i].have_blob)
+                        continue;
+                r = open_blob_staging(&jobs[i]);
+                if (r < 0)
+                        return r;
+                any_download = true;
+                if (!needs_unpack(&jobs[i]))
+                        continue;
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return -errno;
+                jobs[i].stream_fd = p[0];
+                jobs[i].feed_fd = p[1];
+        }
+        if (!any_download)
+                return run_unpackers(jobs, n);
+
+        if (pipe2(result_pipe, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                safe_close(result_pipe[0]);
+                safe_close(result_pipe[1]);
+                return r;
+        }
+        if (pid == 0) {
+                safe_close(result_pipe[0]);
+                downloader_main(jobs, n, result_pipe[1]);
+        }
+        safe_close(result_pipe[1]);
+        result_read = result_pipe[0];
+        for (size_t i = 0; i < n; i++) {
+                /* The downloader writes the blobs; we keep only their names. */
+                jobs[i].feed_fd = safe_close(jobs[i].feed_fd);
+                jobs[i].blob_fd = safe_close(jobs[i].blob_fd);
+        }
+
+        (void) run_unpackers(jobs, n);
+        /* Streams of unpackers that never started (a failure stopped them):
+         * closed, so that the downloader gets EPIPE instead of waiting. */
+        for (size_t i = 0; i < n; i++)
+                jobs[i].stream_fd = safe_close(jobs[i].stream_fd);
+        return collect_downloads(jobs, n, pid, result_read);
 }
 
 typedef struct Pool {
@@ -446,6 +856,9 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                         .max_bytes = o->max_layer_bytes,
                         .progress_fd = o->progress_fd,
                         .lock = STORE_LOCK_NULL,
+                        .blob_fd = -EBADF,
+                        .feed_fd = -EBADF,
+                        .stream_fd = -EBADF,
                 };
                 if (manifest->layers[i].foreign) {
                         (void) asprintf(ret_reason, "layer %s is a foreign layer, which nyx does not fetch",
@@ -486,9 +899,7 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
                 }
         }
 
-        r = run_parallel(jobs, n_jobs, download_layer);
-        if (r >= 0)
-                r = run_parallel(jobs, n_jobs, unpack_layer);
+        r = fetch_and_unpack(jobs, n_jobs);
         if (r < 0) {
                 for (size_t i = 0; i < n_jobs; i++)
                         if (jobs[i].r < 0) {

@@ -91,14 +91,14 @@ static int on_unit_properties_changed(sd_bus_message *msg, void *userdata, sd_bu
         if (!path || !startswith(path, SD_PATH_SYSTEMD "/unit/nyx_2d"))
                 return 0;
         r = sd_bus_message_read(msg, "s", &iface);
-        if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Unit"))
+        if (r < 0 || (!streq(iface, "org.freedesktop.systemd1.Unit") && !streq(iface, "org.freedesktop.systemd1.Service")))
                 return 0;
 
         r = sd_bus_path_decode(path, SD_PATH_SYSTEMD "/unit", &name);
         if (r <= 0)
                 return 0;
 
-        manager_unit_changed(m, name);
+        manager_unit_changed(m, name, iface, msg);
         return 0;
 }
 
@@ -302,4 +302,53 @@ int unit_get_state(Manager *m, const char *name, UnitState *ret) {
         }
         *ret = s;
         return 0;
+}
+
+int unit_state_apply_changes(UnitState *s, const char *interface, sd_bus_message *changed) {
+        bool service = streq(interface, "org.freedesktop.systemd1.Service");
+        int r;
+
+        r = sd_bus_message_enter_container(changed, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(changed, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read(changed, "s", &key);
+                if (r < 0)
+                        return r;
+                if (!service && streq(key, "ActiveState"))
+                        r = read_property_string(changed, s->active_state, sizeof(s->active_state));
+                else if (!service && streq(key, "SubState"))
+                        r = read_property_string(changed, s->sub_state, sizeof(s->sub_state));
+                else if (service && streq(key, "MainPID"))
+                        r = sd_bus_message_read(changed, "v", "u", &s->main_pid);
+                else if (service && streq(key, "NRestarts"))
+                        r = sd_bus_message_read(changed, "v", "u", &s->n_restarts);
+                else if (service && streq(key, "ExecMainCode"))
+                        r = sd_bus_message_read(changed, "v", "i", &s->exec_main_code);
+                else if (service && streq(key, "ExecMainStatus"))
+                        r = sd_bus_message_read(changed, "v", "i", &s->exec_main_status);
+                else
+                        r = sd_bus_message_skip(changed, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(changed);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(changed);
+}
+
+int unit_get_control_group(Manager *m, const char *name, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = unit_bus_path(name, &path);
+        if (r < 0)
+                return r;
+        return sd_bus_get_property_string(m->bus, SD_BUS_SYSTEMD, path, "org.freedesktop.systemd1.Service",
+                                          "ControlGroup", NULL, ret);
 }

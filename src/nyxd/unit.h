@@ -47,6 +47,12 @@ void unit_state_done(UnitState *s);
 /* -ENOENT (-> empty active_state) when systemd does not know the unit. */
 int unit_get_state(Manager *m, const char *name, UnitState *ret);
 
+/* Update s from a PropertiesChanged signal's a{sv} of interface
+ * (org.freedesktop.systemd1.Unit or .Service). */
+int unit_state_apply_changes(UnitState *s, const char *interface, sd_bus_message *changed);
+
+int unit_get_control_group(Manager *m, const char *name, char **ret);
+
 /* Subscribe to systemd's signals: JobRemoved (our jobs) and unit property
  * changes (containers stopping behind our back). */
 int manager_subscribe_systemd(Manager *m);

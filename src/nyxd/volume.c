@@ -252,6 +252,7 @@ int volume_create(Manager *m, const char *name, char * const *labels, char * con
         _cleanup_strv_free_ char **norm_labels = NULL, **opts = NULL;
         _cleanup_free_ char *generated = NULL, *reason = NULL, *what = NULL, *staging = NULL;
         uint64_t size = 0;
+        bool renamed = false;
         Volume *existing;
         int r;
 
@@ -318,11 +319,12 @@ int volume_create(Manager *m, const char *name, char * const *labels, char * con
         r = volume_make_dirs(v, staging, &what);
         if (r >= 0 && rename(staging, v->dir) < 0)
                 r = -errno;
-        if (r >= 0)
+        else if (r >= 0) {
+                renamed = true;
                 r = manager_add_volume(m, v);
+        }
         if (r < 0) {
-                (void) volume_dir_destroy(staging);
-                (void) volume_dir_destroy(v->dir);
+                (void) volume_dir_destroy(renamed ? v->dir : staging);
                 return sd_bus_error_set_errnof(error, r, "cannot create volume %s: %s", name, what ?: strerror(-r));
         }
         if (m->bus)

@@ -1156,8 +1156,19 @@ static int transport_error(RegistryClient *c, const Request *req, const Transfer
                                     req->what, c->low_speed_time_sec);
                 return fail(ret_reason, -ETIMEDOUT, "%s: connecting to %s timed out after %u s",
                             req->what, c->host, c->connect_timeout_sec);
-        case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
+                /* Before any certificate was looked at: nothing to check it against. */
+                if (c->ca_blob)
+                        return fail(ret_reason, -EKEYREJECTED,
+                                    "%s: cannot verify the TLS certificate of %s: the CA certificates for it "
+                                    "(the system's and /etc/containers/certs.d/%s) cannot be loaded: %s",
+                                    req->what, c->host, c->host, detail);
+                return fail(ret_reason, -EKEYREJECTED,
+                            "%s: cannot verify the TLS certificate of %s: this machine's CA certificates "
+                            "cannot be loaded (%s); install them (Debian: the ca-certificates package), put "
+                            "the registry's CA into /etc/containers/certs.d/%s/ca.crt or use --tls-verify=false",
+                            req->what, c->host, detail, c->host);
+        case CURLE_PEER_FAILED_VERIFICATION:
                 return fail(ret_reason, -EKEYREJECTED,
                             "%s: the TLS certificate of %s is not trusted: %s; put its CA into "
                             "/etc/containers/certs.d/%s/ca.crt or use --tls-verify=false",

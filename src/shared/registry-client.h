@@ -33,7 +33,8 @@
  *   -ECONNRESET      connection dropped, after the retries
  *   -ECONNREFUSED    nothing listens
  *   -EHOSTUNREACH    host name does not resolve
- *   -EKEYREJECTED    the TLS certificate is not trusted
+ *   -EKEYREJECTED    the TLS certificate is not trusted, or no CA certificates to check it with
+ *                    could be loaded
  *   -EPROTO          TLS handshake failed / protocol violations (a registry that only speaks HTTP
  *                    when https is required says so in the reason)
  *   -EPIPE           the reader of out_fd went away

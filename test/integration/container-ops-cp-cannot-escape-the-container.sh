@@ -84,3 +84,7 @@ mkdir -m 0700 /tmp/cp-escape-rootonly
 expect_failure runuser -u nyxtest -- nyxctl cp esc:/tmp/via-root /tmp/cp-escape-rootonly/x
 assert_contains "$err" "Permission denied" "copying into a root-only host directory as a nyx member"
 [[ ! -e /tmp/cp-escape-rootonly/x ]] || fail "nyxd wrote into a directory the caller cannot write"
+# What a member may do, it does, and the copies are its own.
+runuser -u nyxtest -- nyxctl cp esc:/etc/passwd /tmp/cp-escape-user-copy
+assert_eq "$(stat -c %U /tmp/cp-escape-user-copy)" nyxtest "owner of a file copied out by a nyx member"
+assert_contains "$(cat /tmp/cp-escape-user-copy)" "root:x:0:0" "content copied out by a nyx member"

@@ -43,7 +43,8 @@ host=$(( $(awk '/MemTotal/ { print $2 }' /proc/meminfo) * 1024 ))
 assert_eq "$(jq -r '.[] | select(.Name == "idle") | .MemoryLimitBytes' <<<"$json")" "$host" "limit of an unlimited container"
 
 # --format per container, as docker's.
-assert_eq "$(nyxctl stats --no-stream --format '{{.Name}}:{{.PIDs}}' idle)" "idle:2" "--format"
+out=$(nyxctl stats --no-stream --format '{{.Name}}:{{.PIDs}}' idle)
+[[ $out =~ ^idle:[0-9]+$ ]] || fail "--format '{{.Name}}:{{.PIDs}}': expected idle:N, got '$out'"
 
 # Streaming refreshes every second until interrupted.
 timeout 3.5 nyxctl stats --json idle >/tmp/stats.stream || [[ $? -eq 124 ]] || fail "stats stream failed"

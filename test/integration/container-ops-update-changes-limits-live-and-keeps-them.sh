@@ -40,6 +40,8 @@ assert_eq "$(systemctl show -p MemoryMax --value nyx-up.service)" 50331648 "Memo
 nyxctl stop -t 0 up >/dev/null
 nyxctl update --memory 40m --restart on-failure:3 up >/dev/null
 assert_eq "$(nyxctl inspect -f '{{.Config.restart}}' up)" "on-failure:3" "restart policy in the record"
+path=$(nyxctl inspect -f '{{.ObjectPath}}' up)
+assert_eq "$(busctl get-property org.nyx.engine1 "$path" org.nyx.engine1.Container RestartPolicy)" 's "on-failure:3"' "RestartPolicy on the bus"
 nyxctl start up >/dev/null
 assert_eq "$(systemctl show -p MemoryMax --value nyx-up.service)" 41943040 "MemoryMax at the next start"
 assert_eq "$(systemctl show -p Restart --value nyx-up.service)" on-failure "Restart= at the next start"

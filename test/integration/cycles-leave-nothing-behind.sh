@@ -6,8 +6,9 @@ need_busybox
 
 count() {
         echo "mounts=$(grep -c ' /var/lib/nyx/containers/' /proc/self/mountinfo || true)"
-        echo "cgroups=$(find /sys/fs/cgroup -path '*nyx.slice/nyx-*' -type d 2>/dev/null | wc -l)"
-        echo "units=$(systemctl list-units --all --no-legend 'nyx-*.service' | wc -l)"
+        # this test's own unit (other tests' containers may be stopping meanwhile)
+        echo "cgroups=$(find /sys/fs/cgroup -path '*nyx.slice/nyx-cyc.service*' -type d 2>/dev/null | wc -l)"
+        echo "units=$(systemctl list-units --all --no-legend 'nyx-cyc.service' | wc -l)"
         echo "records=$(ls /var/lib/nyx/containers | wc -l)"
         echo "crun=$(ls /run/crun 2>/dev/null | wc -l)"
         echo "netns=$(ls /run/nyx/netns 2>/dev/null | wc -l)"

@@ -28,6 +28,12 @@ nyxctl create --name ex-created "$BUSYBOX" sleep 1000 >/dev/null
 rc=0; err=$(nyxctl exec ex-created true 2>&1) || rc=$?
 assert_eq "$rc" 125 "exit status for exec into a created container"
 assert_contains "$err" "container ex-created is not running" "message for a created container"
+nyxctl pause ex-codes >/dev/null
+rc=0; err=$(nyxctl exec ex-codes true 2>&1) || rc=$?
+assert_eq "$rc" 125 "exit status for exec into a paused container"
+assert_contains "$err" "container ex-codes is paused" "message for a paused container"
+nyxctl unpause ex-codes >/dev/null
+assert_eq "$(nyxctl exec ex-codes echo thawed)" thawed "exec after unpause"
 nyxctl stop -t 1 ex-codes >/dev/null
 rc=0; err=$(nyxctl exec ex-codes true 2>&1) || rc=$?
 assert_eq "$rc" 125 "exit status for exec into a stopped container"

@@ -20,6 +20,14 @@ assert_eq "$rc" 7 "exit status of exec -t ... exit 7"
 [[ $out =~ /dev/pts/[0-9]+ ]] || fail "tty inside printed no /dev/pts path: $out"
 assert_contains "$out" "33 101" "stty size inside"
 
+# Piped input through the terminal: its end arrives as end-of-file characters
+# (two after a partial line), so these commands end.
+out=$(printf 'l1\nl2\n' | timeout 30 nyxctl exec -it ex-tty wc -l | tr -d '\r ')
+assert_eq "$(tail -1 <<<"$out")" 2 "wc -l of piped input through the terminal"
+rc=0
+printf 'no newline' | timeout 30 nyxctl exec -it ex-tty cat >/dev/null || rc=$?
+assert_eq "$rc" 0 "cat of a partial line through the terminal"
+
 # Typing into an interactive shell: our input goes through the terminal. The
 # fifo stays open until script exits, so script never sees the end of its input.
 mkfifo "$tmp/in"

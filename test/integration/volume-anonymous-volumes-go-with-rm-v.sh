@@ -37,6 +37,18 @@ echo "$anon2" >/tmp/va-kept
 nyxctl rm va-two >/dev/null
 nyxctl volume inspect "$anon2" >/dev/null || fail "rm without -v removed the anonymous volume"
 
+# rm -fv of a running container: the volume goes once the container is gone.
+nyxctl run -d --name va-four -v /data "$BUSYBOX" sleep 1000 >/dev/null
+anon4=$(anon_of va-four)
+[[ -n $anon4 ]] || fail "no anonymous volume for va-four"
+expect_failure nyxctl volume rm -f "$anon4"
+assert_contains "$err" "in use by running container va-four" "volume rm -f of a running container's volume"
+nyxctl rm -fv va-four >/dev/null
+# (nyxd answers rm -f when the unit is gone and removes right after; the next call sees the result)
+expect_failure nyxctl volume inspect "$anon4"
+assert_contains "$err" "no such volume" "the anonymous volume of a running container after rm -fv"
+[[ ! -e /var/lib/nyx/volumes/$anon4 ]] || fail "rm -fv left the anonymous volume's directory"
+
 # --rm removes the anonymous volumes with the container.
 nyxctl run --rm --name va-three -v /data "$BUSYBOX" sh -c 'echo x > /data/x'
 after=$(nyxctl volume ls -q | { grep -v -x -e va-named -e "$anon2" || true; } | sort)

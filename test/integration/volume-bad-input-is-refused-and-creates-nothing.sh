@@ -28,6 +28,8 @@ expect_failure nyxctl volume create --driver nfs vb-bad
 assert_contains "$err" "driver 'nfs' is not supported" "--driver nfs"
 expect_failure nyxctl volume create --name vb-a vb-b
 assert_contains "$err" "conflicting names" "--name and an argument"
+expect_failure nyxctl volume
+assert_contains "$err" "a command is needed" "volume without a command"
 expect_failure nyxctl volume frobnicate
 assert_contains "$err" "unknown command 'frobnicate'" "an unknown volume command"
 assert_eq "$(ls -A /var/lib/nyx/volumes | sort)" "$before" "volumes on disk after the refused creates"
@@ -47,3 +49,16 @@ assert_eq "$(ls -A /var/lib/nyx/volumes | { grep -v -x vb-ok || true; } | sort)"
 assert_eq "$(ls /var/lib/nyx/containers | sort)" "$containers" "containers after a failed create"
 expect_failure nyxctl run --rm -v 'a/b:/data' "$BUSYBOX" true
 assert_contains "$err" "invalid characters for a local volume name" "-v with a bad name"
+
+# A directory without a readable record is not a volume nyx may replace: its data stays.
+mkdir -p /var/lib/nyx/volumes/vb-orphan/_data
+echo precious >/var/lib/nyx/volumes/vb-orphan/_data/f
+expect_failure nyxctl volume create vb-orphan
+assert_contains "$err" "has no readable record" "create over a directory without a record"
+assert_eq "$(cat /var/lib/nyx/volumes/vb-orphan/_data/f)" precious "the data of the record-less directory"
+rm -rf /var/lib/nyx/volumes/vb-orphan
+# What an interrupted create leaves (its staging directory) goes when nyxd starts.
+mkdir -p /var/lib/nyx/volumes/.creating/_data
+systemctl restart nyxd
+nyxctl volume ls >/dev/null
+[[ ! -e /var/lib/nyx/volumes/.creating ]] || fail "the staging directory of an interrupted create is still there"

@@ -61,6 +61,21 @@ rm -f "$mon"
 nyxctl create --name vt-user -v vt-used:/data "$BUSYBOX" true >/dev/null
 nyxctl volume inspect vt-used >/dev/null || fail "run -v NAME:/dst did not create the volume"
 assert_eq "$(nyxctl volume inspect vt-used | jq -r '.[0].UsedBy[0]')" vt-user "UsedBy"
+# Filters and templates, as docker's.
+assert_eq "$(nyxctl volume ls -q -f label=team=a)" vt-two "ls -f label=team=a"
+assert_eq "$(nyxctl volume ls -q -f label=solo -f name=vt-)" vt-two "ls -f label=solo -f name=vt-"
+assert_eq "$(nyxctl volume ls -q -f label=team=b)" "" "ls -f label=team=b"
+assert_eq "$(nyxctl volume ls -q -f dangling=false)" vt-used "ls -f dangling=false"
+assert_eq "$(nyxctl volume ls -q -f dangling=true -f name=vt-)" $'vt-one\nvt-two' "ls -f dangling=true"
+assert_eq "$(nyxctl volume ls -q -f name=vt-one -f name=vt-two)" $'vt-one\nvt-two' "two name filters: either"
+assert_eq "$(nyxctl volume ls -f name=vt-two --format '{{.Name}} {{.Driver}} {{.Labels.team}}')" "vt-two local a" \
+        "ls --format"
+assert_eq "$(nyxctl volume inspect -f '{{.Mountpoint}}' vt-two)" /var/lib/nyx/volumes/vt-two/_data "inspect -f"
+expect_failure nyxctl volume ls -f colour=blue
+assert_contains "$err" "invalid filter 'colour=blue'" "ls with an unknown filter"
+expect_failure nyxctl volume ls -f dangling=maybe
+assert_contains "$err" "dangling takes true or false" "ls -f dangling=maybe"
+
 assert_eq "$(nyxctl volume rm vt-one)" vt-one "volume rm prints the name"
 [[ ! -e /var/lib/nyx/volumes/vt-one ]] || fail "volume rm left /var/lib/nyx/volumes/vt-one"
 expect_failure nyxctl volume rm vt-one

@@ -94,6 +94,12 @@ expect "hybrid flavour: memory limits work (v1 memory controller)" 67108864 \
         "$(x -- systemd-run --quiet --wait --pipe -p MemoryMax=64M sh -c 'cat /sys/fs/cgroup/memory$(grep :memory: /proc/self/cgroup | cut -d: -f3)/memory.limit_in_bytes')"
 expect "/var/lib/nyx is a tmpfs by default (never the overlay root)" tmpfs "$(x -- stat -fc %T /var/lib/nyx)"
 expect "the root is an overlay" overlayfs "$(x -- stat -fc %T /)"
+# setns() into the sandbox's mount namespace (nsenter without --root; crun exec
+# into a container inside does the same one level down) must land in the
+# sandbox's root, also when this runs in a chroot.
+x -- sh -c "echo in-the-sandbox-root >/etc/nyx-sandbox-basics-root-$$"
+expect "setns into its mount namespace lands in the sandbox's root" in-the-sandbox-root \
+        "$(nsenter -t "$pid1" -m -- cat "/etc/nyx-sandbox-basics-root-$$" 2>&1)"
 x -- sh -c "echo from-inside >'$tmp/written-inside'"
 expect "--bind is read-write at the same path" from-inside "$(cat "$tmp/written-inside" 2>/dev/null)"
 expect "the checkout is bound at the same path" yes "$(x -- sh -c "test -x '$SB' && echo yes")"

@@ -52,7 +52,7 @@ snapshot() {
         done | sort >"$d/procs"
 }
 
-ours() { grep -E "/nyx-sandbox/$N(/|,|$| )" || true; }
+ours() { grep -E "/nyx-sandbox/$N@[0-9a-f]+(/|,|$| )" || true; }
 
 snapshot "$snap/before"
 # The namespaces that exist before we start: a process in any other PID
