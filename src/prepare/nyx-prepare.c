@@ -461,13 +461,14 @@ static void remove_payload_cgroups(const PrepareConfig *c) {
                 if (de->d_name[0] == '.')
                         continue;
                 payload = strjoin("/sys/fs/cgroup/", de->d_name, payload_cg);
-                if (!payload || stat(payload, &st) < 0)
+                if (!payload)
                         continue;
-                if (rmdir_patiently(payload) < 0) {
+                if (stat(payload, &st) >= 0 && rmdir_patiently(payload) < 0) {
                         log_warning("Cannot remove %s: %m", payload);
                         continue;
                 }
-                /* the unit's own directory, where systemd does not remove it */
+                /* the unit's own directory, where systemd does not remove it (also when crun
+                 * removed the payload's itself, as it does when it exits in order) */
                 payload[strlen(payload) - strlen("/payload")] = 0;
                 (void) rmdir(payload);
         }
