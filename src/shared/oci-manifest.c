@@ -778,7 +778,7 @@ int oci_manifest_parse(const char *json, size_t size, const char *media_type_hin
         if (!mt && member(o, "manifests"))
                 mt = OCI_MEDIA_TYPE_INDEX;
         if (oci_media_type_is_index(mt))
-                return fail(ret_reason, -EMEDIUMTYPE, "manifest is an image index (%s), not an image manifest", mt);
+                return fail(ret_reason, -EMEDIUMTYPE, "manifest is an image index (%s), not an image manifest", strna(mt));
 
         r = check_schema_version("manifest", o, ret_reason);
         if (r < 0)
@@ -873,7 +873,7 @@ int oci_index_parse(const char *json, size_t size, const char *media_type_hint, 
         if (!mt && member(o, "config") && member(o, "layers"))
                 mt = OCI_MEDIA_TYPE_MANIFEST;
         if (oci_media_type_is_manifest(mt))
-                return fail(ret_reason, -EMEDIUMTYPE, "image index is an image manifest (%s), not an index", mt);
+                return fail(ret_reason, -EMEDIUMTYPE, "image index is an image manifest (%s), not an index", strna(mt));
 
         r = check_schema_version("image index", o, ret_reason);
         if (r < 0)
