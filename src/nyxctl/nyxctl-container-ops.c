@@ -30,32 +30,6 @@
 #include "strv.h"
 #include "tar-tree.h"
 
-/* Call METHOD on the container named name (no bus timeout: the callee decides). */
-static int call_container_method(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
-                                 const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        va_list ap;
-        int r;
-
-        r = container_lookup(bus, name, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, method);
-        if (r < 0)
-                return log_oom();
-        va_start(ap, types);
-        r = sd_bus_message_appendv(call, types, ap);
-        va_end(ap);
-        if (r < 0)
-                return log_oom();
-        r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, ret_reply);
-        if (r < 0)
-                return nyxctl_log_bus_error(&error, r, NULL);
-        return 0;
-}
-
 static int parse_help_only(const char *verb, int argc, char *argv[], const char *usage, int min, int max) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -567,7 +541,7 @@ int verb_top(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        r = call_container_method(bus, argv[optind], "ListProcesses", &reply, "a{sv}", 0);
+        r = container_call(bus, argv[optind], "ListProcesses", &reply, "a{sv}", 0);
         if (r < 0)
                 return r;
         r = sd_bus_message_read_array(reply, 'u', (const void **) &pids, &size);
@@ -755,7 +729,7 @@ static int pause_like(int argc, char *argv[], const char *verb, const char *meth
         if (r < 0)
                 return r;
         for (int i = optind; i < argc; i++) {
-                r = call_container_method(bus, argv[i], method, NULL, "a{sv}", 0);
+                r = container_call(bus, argv[i], method, NULL, "a{sv}", 0);
                 if (r < 0)
                         ret = r;
                 else
@@ -798,7 +772,7 @@ int verb_rename(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        return call_container_method(bus, argv[optind], "Rename", NULL, "sa{sv}", argv[optind + 1], 0);
+        return container_call(bus, argv[optind], "Rename", NULL, "sa{sv}", argv[optind + 1], 0);
 }
 
 /* ---- container prune, container COMMAND ---- */

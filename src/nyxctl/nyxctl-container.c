@@ -18,32 +18,6 @@
 #include "string-util.h"
 #include "strv.h"
 
-static int call_container(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
-                          const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        va_list ap;
-        int r;
-
-        r = container_lookup(bus, name, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, method);
-        if (r < 0)
-                return log_oom();
-        va_start(ap, types);
-        r = sd_bus_message_appendv(call, types, ap);
-        va_end(ap);
-        if (r < 0)
-                return log_oom();
-        /* Stops may take as long as the stop timeout: no bus timeout of our own. */
-        r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, ret_reply);
-        if (r < 0)
-                return nyxctl_log_bus_error(&error, r, NULL);
-        return 0;
-}
-
 /* A simple flag loop for verbs that take names: only --help and the given extras. */
 #define SIMPLE_HELP(verb, text)                                                 \
         static void verb##_help(void) {                                         \
@@ -83,7 +57,7 @@ int verb_start(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return r;
         for (int i = optind; i < argc; i++) {
-                r = call_container(bus, argv[i], "Start", NULL, "a{sv}", 0);
+                r = container_call(bus, argv[i], "Start", NULL, "a{sv}", 0);
                 if (r < 0)
                         ret = r;
                 else
@@ -137,7 +111,7 @@ int verb_stop(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return r;
         for (int i = optind; i < argc; i++) {
-                r = call_container(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
+                r = container_call(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
                 if (r < 0)
                         ret = r;
                 else
@@ -158,9 +132,9 @@ int verb_restart(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return r;
         for (int i = optind; i < argc; i++) {
-                r = call_container(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
+                r = container_call(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
                 if (r >= 0)
-                        r = call_container(bus, argv[i], "Start", NULL, "a{sv}", 0);
+                        r = container_call(bus, argv[i], "Start", NULL, "a{sv}", 0);
                 if (r < 0)
                         ret = r;
                 else
@@ -202,7 +176,7 @@ int verb_kill(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return r;
         for (int i = optind; i < argc; i++) {
-                r = call_container(bus, argv[i], "Kill", NULL, "ia{sv}", (int32_t) signo, 0);
+                r = container_call(bus, argv[i], "Kill", NULL, "ia{sv}", (int32_t) signo, 0);
                 if (r < 0)
                         ret = r;
                 else
@@ -284,7 +258,7 @@ int verb_wait(int argc, char *argv[], void *userdata) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 int32_t code;
 
-                r = call_container(bus, argv[i], "Wait", &reply, "a{sv}", 0);
+                r = container_call(bus, argv[i], "Wait", &reply, "a{sv}", 0);
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "i", &code);
                 if (r < 0) {
@@ -332,7 +306,7 @@ int verb_inspect(int argc, char *argv[], void *userdata) {
                 json_object *o;
                 const char *s;
 
-                r = call_container(bus, argv[i], "Inspect", &reply, "");
+                r = container_call(bus, argv[i], "Inspect", &reply, "");
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "s", &s);
                 if (r < 0) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,3 +94,31 @@ int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **r
         *ret_ident = TAKE_PTR(ident);
         return 0;
 }
+
+/* Call method on the container named name; no bus timeout of our own (stops
+ * may take as long as the stop timeout; the callee decides). */
+int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
+                          const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        va_list ap;
+        int r;
+
+        r = container_lookup(bus, name, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, method);
+        if (r < 0)
+                return log_oom();
+        va_start(ap, types);
+        r = sd_bus_message_appendv(call, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return log_oom();
+        r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, ret_reply);
+        if (r < 0)
+                return nyxctl_log_bus_error(&error, r, NULL);
+        return 0;
+}
+

@@ -29,6 +29,9 @@ static inline void verb_getopt_reset(void) {
 /* Resolve a container's name or ID to its object path (errors logged). */
 int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path);
 int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret);
+/* Look the container up by name or ID and call method on it (errors logged). */
+int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
+                   const char *types, ...);
 /* Where a container's output is in the journal (see journal-logs.h); the
  * strings src points to are returned for the caller to free. */
 int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident);

@@ -25,6 +25,7 @@
 #include "nyx-errors.h"
 #include "output.h"
 #include "path-util.h"
+#include "ptr-array.h"
 #include "string-util.h"
 #include "strv.h"
 #include "unit-properties.h"
@@ -334,24 +335,11 @@ static int generate_name(Manager *m, char **ret) {
 }
 
 static int manager_add_container(Manager *m, Container *c) {
-        Container **n;
-
-        n = realloc(m->containers, (m->n_containers + 1) * sizeof(Container *));
-        if (!n)
-                return -ENOMEM;
-        m->containers = n;
-        m->containers[m->n_containers++] = c;
-        return 0;
+        return ptr_array_append((void ***) &m->containers, &m->n_containers, c);
 }
 
 static void manager_drop_container(Manager *m, Container *c) {
-        for (size_t i = 0; i < m->n_containers; i++)
-                if (m->containers[i] == c) {
-                        memmove(m->containers + i, m->containers + i + 1,
-                                (m->n_containers - i - 1) * sizeof(Container *));
-                        m->n_containers--;
-                        return;
-                }
+        (void) ptr_array_remove((void **) m->containers, &m->n_containers, c);
 }
 
 int container_create(Manager *m, ContainerSpec *spec_in, const char *image_name, sd_bus_error *error, Container **ret) {

@@ -19,6 +19,7 @@
 #include "nyx-errors.h"
 #include "output.h"
 #include "path-util.h"
+#include "ptr-array.h"
 #include "string-util.h"
 #include "strv.h"
 #include "volume-dbus.h"
@@ -165,23 +166,11 @@ Volume *manager_find_volume(Manager *m, const char *name) {
 }
 
 static int manager_add_volume(Manager *m, Volume *v) {
-        Volume **n;
-
-        n = realloc(m->volumes, (m->n_volumes + 1) * sizeof(Volume *));
-        if (!n)
-                return -ENOMEM;
-        m->volumes = n;
-        m->volumes[m->n_volumes++] = v;
-        return 0;
+        return ptr_array_append((void ***) &m->volumes, &m->n_volumes, v);
 }
 
 static void manager_drop_volume(Manager *m, Volume *v) {
-        for (size_t i = 0; i < m->n_volumes; i++)
-                if (m->volumes[i] == v) {
-                        memmove(m->volumes + i, m->volumes + i + 1, (m->n_volumes - i - 1) * sizeof(Volume *));
-                        m->n_volumes--;
-                        return;
-                }
+        (void) ptr_array_remove((void **) m->volumes, &m->n_volumes, v);
 }
 
 /* Unmount a size-limited volume's file system (its loop device goes with it) and remove the directory. */
