@@ -296,7 +296,7 @@ static int outer_next_block(Unpacker *u, const void **ret_buf, size_t *ret_size)
 
 static la_ssize_t inner_read(struct archive *a, void *userdata, const void **ret_buf) {
         Unpacker *u = userdata;
-        size_t size;
+        size_t size = 0;
         int r;
 
         r = outer_next_block(u, ret_buf, &size);

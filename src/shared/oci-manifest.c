@@ -258,7 +258,7 @@ static int get_string(const char *what, json_object *o, const char *key, const c
 }
 
 static int dup_string(const char *what, json_object *o, const char *key, char **ret, char **ret_reason) {
-        const char *s;
+        const char *s = NULL;
         char *c = NULL;
         int r;
 
@@ -353,7 +353,7 @@ static int get_uint(const char *what, json_object *o, const char *key, uint64_t 
 }
 
 static int check_schema_version(const char *what, json_object *o, char **ret_reason) {
-        uint64_t v;
+        uint64_t v = 0;
         int r;
 
         r = get_uint(what, o, "schemaVersion", INT32_MAX, &v, ret_reason);
