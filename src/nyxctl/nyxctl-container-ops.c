@@ -30,25 +30,6 @@
 #include "strv.h"
 #include "tar-tree.h"
 
-static int parse_help_only(const char *verb, int argc, char *argv[], const char *usage, int min, int max) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
-        int c;
-
-        verb_getopt_reset();
-        while ((c = verb_getopt(verb, argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        fputs(usage, stdout);
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        return verb_check_args("nyxctl", verb, argc - optind, argv + optind, min, max) < 0 ? -EINVAL : 1;
-}
-
 /* docker's sizes: binary units with 4 significant digits ("1.797MiB") for
  * stats, decimal ones ("12.3kB") for reclaimed space. */
 static void format_size(char *buf, size_t size, uint64_t bytes, bool binary) {
@@ -720,7 +701,7 @@ int verb_update(int argc, char *argv[], void *userdata) {
 
 static int pause_like(int argc, char *argv[], const char *verb, const char *method, const char *usage) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r, ret = 0;
+        int r;
 
         r = parse_help_only(verb, argc, argv, usage, 1, -1);
         if (r <= 0)
@@ -728,14 +709,7 @@ static int pause_like(int argc, char *argv[], const char *verb, const char *meth
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                r = container_call(bus, argv[i], method, NULL, "a{sv}", 0);
-                if (r < 0)
-                        ret = r;
-                else
-                        printf("%s\n", argv[i]);
-        }
-        return ret;
+        return container_call_each(bus, argv + optind, argc - optind, method, "a{sv}", 0);
 }
 
 int verb_pause(int argc, char *argv[], void *userdata) {

@@ -18,52 +18,18 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* A simple flag loop for verbs that take names: only --help and the given extras. */
-#define SIMPLE_HELP(verb, text)                                                 \
-        static void verb##_help(void) {                                         \
-                fputs(text, stdout);                                            \
-        }
-
-SIMPLE_HELP(start, "nyxctl start CONTAINER...\n\nStart stopped containers (their units).\n")
-SIMPLE_HELP(wait, "nyxctl wait CONTAINER...\n\nWait for containers to exit and print their exit codes.\n")
-
-static int parse_names_only(const char *verb, int argc, char *argv[], void (*help)(void)) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
-        int c;
-
-        verb_getopt_reset();
-        while ((c = verb_getopt(verb, argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        return verb_check_args("nyxctl", verb, argc - optind, argv + optind, 1, -1) < 0 ? -EINVAL : 1;
-}
-
 int verb_start(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r, ret = 0;
+        int r;
 
-        r = parse_names_only("start", argc, argv, start_help);
+        r = parse_help_only("start", argc, argv, "nyxctl start CONTAINER...\n\nStart stopped containers (their units).\n",
+                            1, -1);
         if (r <= 0)
                 return r;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                r = container_call(bus, argv[i], "Start", NULL, "a{sv}", 0);
-                if (r < 0)
-                        ret = r;
-                else
-                        printf("%s\n", argv[i]);
-        }
-        return ret;
+        return container_call_each(bus, argv + optind, argc - optind, "Start", "a{sv}", 0);
 }
 
 static int parse_stop_like(const char *verb, int argc, char *argv[], uint64_t *ret_timeout) {
@@ -102,7 +68,7 @@ static int parse_stop_like(const char *verb, int argc, char *argv[], uint64_t *r
 int verb_stop(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         uint64_t timeout;
-        int r, ret = 0;
+        int r;
 
         r = parse_stop_like("stop", argc, argv, &timeout);
         if (r <= 0)
@@ -110,14 +76,7 @@ int verb_stop(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                r = container_call(bus, argv[i], "Stop", NULL, "ta{sv}", timeout, 0);
-                if (r < 0)
-                        ret = r;
-                else
-                        printf("%s\n", argv[i]);
-        }
-        return ret;
+        return container_call_each(bus, argv + optind, argc - optind, "Stop", "ta{sv}", timeout, 0);
 }
 
 int verb_restart(int argc, char *argv[], void *userdata) {
@@ -151,7 +110,7 @@ int verb_kill(int argc, char *argv[], void *userdata) {
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *reason = NULL;
-        int c, r, ret = 0, signo = SIGKILL;
+        int c, r, signo = SIGKILL;
 
         verb_getopt_reset();
         while ((c = verb_getopt("kill", argc, argv, ":hs:", options)) >= 0)
@@ -175,14 +134,7 @@ int verb_kill(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                r = container_call(bus, argv[i], "Kill", NULL, "ia{sv}", (int32_t) signo, 0);
-                if (r < 0)
-                        ret = r;
-                else
-                        printf("%s\n", argv[i]);
-        }
-        return ret;
+        return container_call_each(bus, argv + optind, argc - optind, "Kill", "ia{sv}", (int32_t) signo, 0);
 }
 
 int verb_rm(int argc, char *argv[], void *userdata) {
@@ -194,7 +146,7 @@ int verb_rm(int argc, char *argv[], void *userdata) {
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         bool force = false, volumes = false;
-        int c, r, ret = 0;
+        int c, r;
 
         verb_getopt_reset();
         while ((c = verb_getopt("rm", argc, argv, ":hfv", options)) >= 0)
@@ -219,36 +171,16 @@ int verb_rm(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-                _cleanup_free_ char *path = NULL;
-
-                r = container_lookup(bus, argv[i], &path);
-                if (r < 0) {
-                        ret = r;
-                        continue;
-                }
-                r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Remove");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "a{sv}", 2, "Force", "b", (int) force, "Volumes", "b", (int) volumes);
-                if (r < 0)
-                        return log_oom();
-                r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, NULL);
-                if (r < 0) {
-                        ret = nyxctl_log_bus_error(&error, r, NULL);
-                        continue;
-                }
-                printf("%s\n", argv[i]);
-        }
-        return ret;
+        return container_call_each(bus, argv + optind, argc - optind, "Remove", "a{sv}", 2, "Force", "b", (int) force,
+                                   "Volumes", "b", (int) volumes);
 }
 
 int verb_wait(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r, ret = 0;
 
-        r = parse_names_only("wait", argc, argv, wait_help);
+        r = parse_help_only("wait", argc, argv,
+                            "nyxctl wait CONTAINER...\n\nWait for containers to exit and print their exit codes.\n", 1, -1);
         if (r <= 0)
                 return r;
         r = nyxctl_bus(&bus);

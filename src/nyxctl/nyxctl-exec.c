@@ -190,15 +190,8 @@ static int append_options(sd_bus_message *m, const ExecArgs *a, const char *id, 
                 return r;
         if ((r = bus_append_sv_string(m, "Id", id)) < 0)
                 return r;
-        if (a->env) {
-                if ((r = sd_bus_message_open_container(m, 'e', "sv")) < 0 ||
-                    (r = sd_bus_message_append(m, "s", "Env")) < 0 ||
-                    (r = sd_bus_message_open_container(m, 'v', "as")) < 0 ||
-                    (r = sd_bus_message_append_strv(m, a->env)) < 0 ||
-                    (r = sd_bus_message_close_container(m)) < 0 ||
-                    (r = sd_bus_message_close_container(m)) < 0)
-                        return r;
-        }
+        if (a->env && (r = bus_append_sv_strv(m, "Env", a->env)) < 0)
+                return r;
         if (a->working_dir && (r = bus_append_sv_string(m, "WorkingDir", a->working_dir)) < 0)
                 return r;
         if (a->user && (r = bus_append_sv_string(m, "User", a->user)) < 0)

@@ -515,23 +515,11 @@ int verb_rmi(int argc, char *argv[], void *userdata) {
 int verb_tag(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
-        int c, r;
+        int r;
 
-        verb_getopt_reset();
-        while ((c = verb_getopt("tag", argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("nyxctl tag SOURCE TARGET\n\nGive an image another name.\n");
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        if (verb_check_args("nyxctl", "tag", argc - optind, argv + optind, 2, 2) < 0)
-                return -EINVAL;
+        r = parse_help_only("tag", argc, argv, "nyxctl tag SOURCE TARGET\n\nGive an image another name.\n", 2, 2);
+        if (r <= 0)
+                return r;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
@@ -544,24 +532,14 @@ int verb_tag(int argc, char *argv[], void *userdata) {
 
 int verb_image_inspect(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         _cleanup_(json_object_putp) json_object *all = json_object_new_array();
-        int c, r, ret = 0;
+        int r, ret = 0;
 
-        verb_getopt_reset();
-        while ((c = verb_getopt("image inspect", argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("nyxctl image inspect IMAGE...\n\nShow images' IDs, names, digests and configs as JSON.\n");
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        if (verb_check_args("nyxctl", "image inspect", argc - optind, argv + optind, 1, -1) < 0)
-                return -EINVAL;
+        r = parse_help_only("image inspect", argc, argv,
+                            "nyxctl image inspect IMAGE...\n\nShow images' IDs, names, digests and configs as JSON.\n",
+                            1, -1);
+        if (r <= 0)
+                return r;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
@@ -760,27 +738,17 @@ int verb_login(int argc, char *argv[], void *userdata) {
 }
 
 int verb_logout(int argc, char *argv[], void *userdata) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *key;
-        int c, r;
+        int r;
 
-        verb_getopt_reset();
-        while ((c = verb_getopt("logout", argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("nyxctl logout [REGISTRY]\n\nForget the credentials stored for a registry (default docker.io).\n");
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        if (verb_check_args("nyxctl", "logout", argc - optind, argv + optind, 0, 1) < 0)
-                return -EINVAL;
+        r = parse_help_only("logout", argc, argv,
+                            "nyxctl logout [REGISTRY]\n\nForget the credentials stored for a registry (default docker.io).\n",
+                            0, 1);
+        if (r <= 0)
+                return r;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;

@@ -72,25 +72,13 @@ int verb_info(int argc, char *argv[], void *userdata) {
 }
 
 int verb_version(int argc, char *argv[], void *userdata) {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
         _cleanup_(json_object_putp) json_object *info = NULL;
         json_object *v;
-        int c, r;
+        int r;
 
-        verb_getopt_reset();
-        while ((c = verb_getopt("version", argc, argv, ":h", options)) >= 0)
-                switch (c) {
-                case 'h':
-                        printf("nyxctl version\n\nShow the versions of nyxctl, nyxd and the runtime.\n");
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        r = verb_check_args("nyxctl", "version", argc - optind, argv + optind, 0, 0);
-        if (r < 0)
+        r = parse_help_only("version", argc, argv, "nyxctl version\n\nShow the versions of nyxctl, nyxd and the runtime.\n",
+                            0, 0);
+        if (r <= 0)
                 return r;
 
         printf("Client:  nyxctl %s\n", NYX_VERSION);

@@ -46,6 +46,25 @@ int verb_getopt(const char *verb, int argc, char *argv[], const char *optstring,
         return c;
 }
 
+int parse_help_only(const char *verb, int argc, char *argv[], const char *usage, int min, int max) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        verb_getopt_reset();
+        while ((c = verb_getopt(verb, argc, argv, ":h", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        fputs(usage, stdout);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        return verb_check_args("nyxctl", verb, argc - optind, argv + optind, min, max) < 0 ? -EINVAL : 1;
+}
+
 int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -97,12 +116,11 @@ int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **r
 
 /* Call method on the container named name; no bus timeout of our own (stops
  * may take as long as the stop timeout; the callee decides). */
-int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
-                          const char *types, ...) {
+static int container_callv(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
+                           const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
-        va_list ap;
         int r;
 
         r = container_lookup(bus, name, &path);
@@ -111,14 +129,43 @@ int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_mes
         r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, method);
         if (r < 0)
                 return log_oom();
-        va_start(ap, types);
         r = sd_bus_message_appendv(call, types, ap);
-        va_end(ap);
         if (r < 0)
                 return log_oom();
         r = sd_bus_call(bus, call, UINT64_MAX - 1, &error, ret_reply);
         if (r < 0)
                 return nyxctl_log_bus_error(&error, r, NULL);
         return 0;
+}
+
+int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
+                          const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = container_callv(bus, name, method, ret_reply, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int container_call_each(sd_bus *bus, char **names, size_t n_names, const char *method, const char *types, ...) {
+        va_list ap;
+        int r, ret = 0;
+
+        va_start(ap, types);
+        for (size_t i = 0; i < n_names; i++) {
+                va_list aq;
+
+                va_copy(aq, ap);
+                r = container_callv(bus, names[i], method, NULL, types, aq);
+                va_end(aq);
+                if (r < 0)
+                        ret = r;
+                else
+                        printf("%s\n", names[i]);
+        }
+        va_end(ap);
+        return ret;
 }
 

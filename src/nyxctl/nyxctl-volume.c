@@ -83,32 +83,10 @@ static int verb_volume_create(int argc, char *argv[], void *userdata) {
                 r = sd_bus_message_append(call, "s", strempty(name));
         if (r >= 0)
                 r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && labels) {
-                r = sd_bus_message_open_container(call, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "s", "Labels");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(call, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(call, labels);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-        }
-        if (r >= 0 && opts) {
-                r = sd_bus_message_open_container(call, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(call, "s", "DriverOptions");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(call, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(call, opts);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(call);
-        }
+        if (r >= 0 && labels)
+                r = bus_append_sv_strv(call, "Labels", labels);
+        if (r >= 0 && opts)
+                r = bus_append_sv_strv(call, "DriverOptions", opts);
         if (r >= 0)
                 r = sd_bus_message_close_container(call);
         if (r < 0)

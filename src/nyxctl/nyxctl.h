@@ -26,12 +26,20 @@ static inline void verb_getopt_reset(void) {
         optind = 0;
 }
 
+/* The option loop of a verb that has no options but --help (printing usage),
+ * then min..max arguments (max -1: no limit). Returns 0 after --help, 1 to go
+ * on, or -EINVAL (reported). */
+int parse_help_only(const char *verb, int argc, char *argv[], const char *usage, int min, int max);
+
 /* Resolve a container's name or ID to its object path (errors logged). */
 int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path);
 int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret);
 /* Look the container up by name or ID and call method on it (errors logged). */
 int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
                    const char *types, ...);
+/* container_call() with the same arguments on each of n_names containers,
+ * printing each name that succeeded; returns the last error (all logged), or 0. */
+int container_call_each(sd_bus *bus, char **names, size_t n_names, const char *method, const char *types, ...);
 /* Where a container's output is in the journal (see journal-logs.h); the
  * strings src points to are returned for the caller to free. */
 int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident);

@@ -258,16 +258,10 @@ int container_object_find(sd_bus *bus, const char *path, const char *interface, 
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        for (size_t i = 0; i < m->n_containers; i++) {
-                r = strv_extend(&l, m->containers[i]->object_path);
-                if (r < 0)
-                        return r;
-        }
-        *nodes = TAKE_PTR(l);
-        return 1;
+        r = BUS_OBJECT_PATHS(m->containers, m->n_containers, nodes);
+        return r < 0 ? r : 1;
 }
 
 void container_dbus_send_changed(Container *c) {

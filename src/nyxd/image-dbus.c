@@ -151,16 +151,10 @@ static int image_object_find(sd_bus *bus, const char *path, const char *interfac
 static int image_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                                  sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        for (size_t k = 0; k < m->n_images; k++) {
-                r = strv_extend(&l, m->images[k]->object_path);
-                if (r < 0)
-                        return r;
-        }
-        *nodes = TAKE_PTR(l);
-        return 1;
+        r = BUS_OBJECT_PATHS(m->images, m->n_images, nodes);
+        return r < 0 ? r : 1;
 }
 
 int image_dbus_register(Manager *m) {

@@ -301,16 +301,10 @@ static int volume_object_find(sd_bus *bus, const char *path, const char *interfa
 static int volume_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                                   sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        for (size_t i = 0; i < m->n_volumes; i++) {
-                r = strv_extend(&l, m->volumes[i]->object_path);
-                if (r < 0)
-                        return r;
-        }
-        *nodes = TAKE_PTR(l);
-        return 1;
+        r = BUS_OBJECT_PATHS(m->volumes, m->n_volumes, nodes);
+        return r < 0 ? r : 1;
 }
 
 int volume_dbus_register(Manager *m) {

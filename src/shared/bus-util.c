@@ -4,6 +4,7 @@
 
 #include "bus-util.h"
 #include "string-util.h"
+#include "strv.h"
 
 const char *bus_error_human(const sd_bus_error *e, int r) {
         if (e && sd_bus_error_is_set(e)) {
@@ -65,6 +66,27 @@ int bus_append_sv_bool(sd_bus_message *m, const char *key, int value) {
         return append_sv(m, key, 'b', &b);
 }
 
+int bus_append_sv_strv(sd_bus_message *m, const char *key, char **l) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_basic(m, 's', key);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(m, l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(m);
+}
+
 int bus_read_bool_option(sd_bus_message *msg, const char *name, bool *ret) {
         int r;
 
@@ -97,3 +119,15 @@ int bus_read_bool_option(sd_bus_message *msg, const char *name, bool *ret) {
         return sd_bus_message_exit_container(msg);
 }
 
+int bus_object_paths(void * const *objects, size_t n, size_t path_offset, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = strv_extend(&l, *(char * const *) ((const char *) objects[i] + path_offset));
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
