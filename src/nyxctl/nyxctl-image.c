@@ -207,18 +207,11 @@ int verb_pull(int argc, char *argv[], void *userdata) {
                                 return -EINVAL;
                         }
                         break;
-                case ARG_CREDS: {
-                        const char *colon = strchr(optarg, ':');
-                        if (!colon || colon == optarg) {
-                                log_error("pull: --creds expects USER:PASSWORD");
-                                return -EINVAL;
-                        }
-                        user = strndup(optarg, colon - optarg);
-                        if (!user)
-                                return log_oom();
-                        pass = colon + 1;
+                case ARG_CREDS:
+                        r = parse_creds("pull", optarg, &user, &pass);
+                        if (r < 0)
+                                return r;
                         break;
-                }
                 default:
                         return -EINVAL;
                 }
@@ -810,18 +803,11 @@ int verb_push(int argc, char *argv[], void *userdata) {
                         if (!cert_dir)
                                 return log_error_errno(errno, "push: --cert-dir %s: %m", optarg);
                         break;
-                case ARG_CREDS: {
-                        const char *colon = strchr(optarg, ':');
-                        if (!colon || colon == optarg) {
-                                log_error("push: --creds expects USER:PASSWORD");
-                                return -EINVAL;
-                        }
-                        user = strndup(optarg, colon - optarg);
-                        if (!user)
-                                return log_oom();
-                        pass = colon + 1;
+                case ARG_CREDS:
+                        r = parse_creds("push", optarg, &user, &pass);
+                        if (r < 0)
+                                return r;
                         break;
-                }
                 default:
                         return -EINVAL;
                 }

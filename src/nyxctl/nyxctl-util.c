@@ -169,3 +169,20 @@ int container_call_each(sd_bus *bus, char **names, size_t n_names, const char *m
         return ret;
 }
 
+
+int parse_creds(const char *verb, const char *arg, char **ret_user, const char **ret_pass) {
+        const char *colon = strchr(arg, ':');
+        char *user;
+
+        if (!colon || colon == arg) {
+                log_error("%s: --creds expects USER:PASSWORD", verb);
+                return -EINVAL;
+        }
+        user = strndup(arg, colon - arg);
+        if (!user)
+                return log_oom();
+        free(*ret_user);
+        *ret_user = user;
+        *ret_pass = colon + 1;
+        return 0;
+}

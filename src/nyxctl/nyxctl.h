@@ -34,6 +34,9 @@ int parse_help_only(const char *verb, int argc, char *argv[], const char *usage,
 /* Resolve a container's name or ID to its object path (errors logged). */
 int container_lookup(sd_bus *bus, const char *name_or_id, char **ret_path);
 int container_get_string(sd_bus *bus, const char *path, const char *property, char **ret);
+/* --creds USER:PASSWORD; the password points into arg. Errors logged. */
+int parse_creds(const char *verb, const char *arg, char **ret_user, const char **ret_pass);
+
 /* Look the container up by name or ID and call method on it (errors logged). */
 int container_call(sd_bus *bus, const char *name, const char *method, sd_bus_message **ret_reply,
                    const char *types, ...);

@@ -14,6 +14,17 @@ expect_failure nyxctl pull --tls-verify=false "$AUTH/busybox"
 assert_contains "$err" "authentication required" "anonymous pull from the auth registry"
 assert_eq "$(nyxctl images -q "$AUTH/busybox")" "" "images after the refused pull"
 
+# --creds: for this pull only, nothing stored
+expect_failure nyxctl pull --tls-verify=false --creds nopassword "$AUTH/busybox"
+assert_eq "$err" "nyxctl: pull: --creds expects USER:PASSWORD" "--creds without a colon"
+expect_failure nyxctl push --tls-verify=false --creds :x "$AUTH/busybox"
+assert_eq "$err" "nyxctl: push: --creds expects USER:PASSWORD" "--creds without a user"
+id=$(nyxctl pull -q --tls-verify=false --creds "$NYX_TEST_REGISTRY_AUTH_USER:$NYX_TEST_REGISTRY_AUTH_PASSWORD" "$AUTH/busybox")
+[[ $id == sha256:* ]] || fail "pull --creds printed '$id'"
+[[ ! -e /var/lib/nyx/auth.json ]] || ! grep -q "$AUTH" /var/lib/nyx/auth.json ||
+        fail "pull --creds stored credentials: $(cat /var/lib/nyx/auth.json)"
+nyxctl rmi "$AUTH/busybox" >/dev/null
+
 expect_failure nyxctl login -u nyx -p wrong --tls-verify=false "$AUTH"
 assert_contains "$err" "authentication failed for nyx" "login with a wrong password"
 [[ ! -e /var/lib/nyx/auth.json ]] || ! grep -q "$AUTH" /var/lib/nyx/auth.json ||
