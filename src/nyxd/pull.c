@@ -28,7 +28,10 @@
 #include "layer-unpack.h"
 #include "unpack-worker.h"
 
-#define PARALLEL_LAYERS 4
+/* Layers fetched and extracted at once (containers/image fetches 6 at a time too). As many
+ * unpackers as layers, for images of up to this many: with fewer, the last layer would start
+ * extracting only when another one is done, and finish alone, on one core. */
+#define PARALLEL_LAYERS 6
 
 void pull_options_done(PullOptions *o) {
         free(o->reference);
@@ -51,8 +54,9 @@ typedef struct LayerJob {
         bool duplicate;               /* the same layer appears earlier in the image */
         char *blob_staging;           /* downloaded, verified, not yet renamed */
         int blob_fd;                  /* open on blob_staging while it is written */
-        int feed_fd;                  /* the downloader writes the blob here... */
-        int stream_fd;                /* ...and the puller reads it here, as it arrives */
+        int feed_fd;                  /* the downloader writes a byte here when the blob file grew... */
+        int stream_fd;                /* ...which the unpacker waits for here; EOF: the download ended */
+        int feed_r;                   /* why telling the unpacker failed */
         char *layer_staging;          /* extracted, verified, not yet renamed */
         StoreLock lock;
         uint64_t last_report_usec;
@@ -102,18 +106,6 @@ static void report(int fd, const char *digest, const char *state, uint64_t done,
                 (void) write(fd, line, n);   /* progress is best effort */
 }
 
-static int on_download_progress(uint64_t done, uint64_t total, void *userdata) {
-        LayerJob *j = userdata;
-        uint64_t t = now_usec();
-
-        /* A few updates a second are plenty for a human. */
-        if (t - j->last_report_usec < 200 * 1000)
-                return 0;
-        j->last_report_usec = t;
-        report(j->progress_fd, j->desc->digest, "downloading", done, total == UINT64_MAX ? j->desc->size : total);
-        return 0;
-}
-
 static void set_reason(char **reason, const char *digest, const char *what, const char *detail) {
         free(*reason);
         if (asprintf(reason, "layer %s: %s%s", digest, what, strempty(detail)) < 0)
@@ -121,9 +113,12 @@ static void set_reason(char **reason, const char *digest, const char *what, cons
 }
 
 /* The download and the extraction of a layer overlap. A downloader process
- * (with a thread per layer and one to split each stream) fetches every blob
- * into a pipe and tee(2)s it into the blob's staging file and into a second
- * pipe, to the unpack worker of that layer. The pulling process itself stays
+ * (with a thread per layer) writes every blob into its staging file as it
+ * arrives, and after each write rings a doorbell: a byte into a pipe to the
+ * unpack worker of that layer, which maps the staging file read-only and
+ * extracts it as it grows (layer_unpack_growing()); the end of the download
+ * closes the pipe. So the stream is copied into the blob file once and read
+ * back in place, and the download never waits for the extraction. The pulling process itself stays
  * single-threaded: it forks the unpack workers and waits for them with
  * poll(), so a fork can never catch another thread holding a lock of malloc,
  * OpenSSL or libarchive. The downloader checks each blob's digest, the
@@ -149,79 +144,55 @@ static int open_blob_staging(LayerJob *j) {
 
 /* ---- the downloader process ---- */
 
-typedef struct Splitter {
-        int in_fd, file_fd, out_fd;   /* out_fd -1: into the file only */
-        int r;
-} Splitter;
-
-/* in_fd (the download) -> file_fd (the blob) and out_fd (the unpacker), without copying. */
-static void *split_stream(void *userdata) {
-        Splitter *s = userdata;
-
+/* The blob file grew: tell the unpacker. A full pipe has unread bytes in it already, which will
+ * make the unpacker look again; EPIPE: it gave up, and says why. */
+static int ring_unpacker(LayerJob *j) {
         for (;;) {
-                ssize_t n;
+                if (write(j->feed_fd, "", 1) >= 0 || errno == EAGAIN)
+                        return 0;
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
 
-                if (s->out_fd >= 0)
-                        n = tee(s->in_fd, s->out_fd, 1024 * 1024, 0);
-                else
-                        n = splice(s->in_fd, NULL, s->file_fd, NULL, 1024 * 1024, SPLICE_F_MOVE);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        s->r = -errno;   /* EPIPE: the unpacker gave up, and says why */
-                        break;
-                }
-                if (n == 0)
-                        break;           /* the fetch closed its end: complete, or failed and says why */
-                while (s->out_fd >= 0 && n > 0) {
-                        ssize_t m = splice(s->in_fd, NULL, s->file_fd, NULL, n, SPLICE_F_MOVE);
-                        if (m < 0 && errno == EINTR)
-                                continue;
-                        if (m <= 0) {
-                                s->r = m < 0 ? -errno : -EIO;
-                                goto done;
-                        }
-                        n -= m;
+static int on_download_progress(uint64_t done, uint64_t total, void *userdata) {
+        LayerJob *j = userdata;
+        uint64_t t;
+
+        if (j->feed_fd >= 0) {
+                int r = ring_unpacker(j);
+                if (r < 0) {
+                        j->feed_r = r;
+                        return r;
                 }
         }
-done:
-        /* A fetch still writing gets EPIPE, an unpacker still reading EOF. */
-        s->in_fd = safe_close(s->in_fd);
-        s->out_fd = safe_close(s->out_fd);
-        return NULL;
+
+        /* A few updates a second are plenty for a human. */
+        t = now_usec();
+        if (t - j->last_report_usec < 200 * 1000)
+                return 0;
+        j->last_report_usec = t;
+        report(j->progress_fd, j->desc->digest, "downloading", done, total == UINT64_MAX ? j->desc->size : total);
+        return 0;
 }
 
 static void *download_layer(void *userdata) {
         LayerJob *j = userdata;
-        Splitter split = { .file_fd = j->blob_fd, .out_fd = j->feed_fd };
-        pthread_t thread;
-        int p[2], r;
+        int r;
 
         if (j->have_blob)
                 return NULL;
-        if (pipe2(p, O_CLOEXEC) < 0) {
-                j->download_r = -errno;
-                return NULL;
-        }
-        split.in_fd = p[0];
-        j->feed_fd = -EBADF;   /* the splitter owns it now */
-        if (pthread_create(&thread, NULL, split_stream, &split) != 0) {
-                safe_close(p[0]);
-                safe_close(p[1]);
-                safe_close(split.out_fd);
-                j->download_r = -EAGAIN;
-                return NULL;
-        }
 
         report(j->progress_fd, j->desc->digest, "downloading", 0, j->desc->size);
-        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, p[1], on_download_progress, j,
+        r = registry_fetch_blob(j->client, j->repo, j->desc->digest, j->desc->size, j->blob_fd, on_download_progress, j,
                                 &j->download_reason);
-        safe_close(p[1]);
-        pthread_join(thread, NULL);
+        /* The unpacker reads to EOF: complete, or (the download failed and says why) cut short. */
+        j->feed_fd = safe_close(j->feed_fd);
 
-        if (r >= 0 && split.r < 0 && split.r != -EPIPE) {
-                r = split.r;
-                set_reason(&j->download_reason, j->desc->digest, "cannot store the blob: ", strerror(-r));
+        if (r < 0 && j->feed_r < 0 && j->feed_r != -EPIPE) {
+                r = j->feed_r;
+                set_reason(&j->download_reason, j->desc->digest, "cannot tell the unpacker about the download: ",
+                           strerror(-r));
         }
         if (r < 0)
                 j->download_r = r;
@@ -235,6 +206,7 @@ static int run_parallel(LayerJob *jobs, size_t n, void *(*fn)(void *));
 
 _noreturn_ static void downloader_main(LayerJob *jobs, size_t n, int result_fd) {
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void) prctl(PR_SET_NAME, "nyx-download");   /* for ps and top */
         for (size_t i = 0; i < n; i++)
                 /* Only the unpackers may hold the read ends: one that gives up must mean EPIPE here. */
                 jobs[i].stream_fd = safe_close(jobs[i].stream_fd);
@@ -271,7 +243,7 @@ typedef struct UnpackReply {
 
 #define UNPACK_REASON_MAX 2048U
 
-_noreturn_ static void unpacker_main(int in, int dir, int reply, uint64_t max_bytes, pid_t parent) {
+_noreturn_ static void unpacker_main(int in, int more, int dir, int reply, uint64_t max_bytes, pid_t parent) {
         UnpackOptions opts = {
                 .max_uncompressed_bytes = max_bytes,
                 .allow_devices = false,
@@ -285,15 +257,22 @@ _noreturn_ static void unpacker_main(int in, int dir, int reply, uint64_t max_by
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(EXIT_FAILURE);
         (void) prctl(PR_SET_DUMPABLE, 0);
+        (void) prctl(PR_SET_NAME, "nyx-unpack");
         sigemptyset(&ss);
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
 
-        /* Keep exactly the input (3), the layer directory (4) and the reply pipe (5). */
+        /* Keep exactly the input (3), the layer directory (4), the reply pipe (5) and, for a blob
+         * still being downloaded, the downloader's doorbell (6). */
         in = fcntl(in, F_DUPFD, 100);
         dir = fcntl(dir, F_DUPFD, 100);
         reply = fcntl(reply, F_DUPFD, 100);
-        if (in < 0 || dir < 0 || reply < 0 || dup2(in, 3) < 0 || dup2(dir, 4) < 0 || dup2(reply, 5) < 0 ||
-            close_range(6, ~0U, 0) < 0)
+        if (more >= 0)
+                more = fcntl(more, F_DUPFD, 100);
+        if (in < 0 || dir < 0 || reply < 0 || dup2(in, 3) < 0 || dup2(dir, 4) < 0 || dup2(reply, 5) < 0)
+                _exit(EXIT_FAILURE);
+        if (more >= 0 && dup2(more, 6) < 0)
+                _exit(EXIT_FAILURE);
+        if (close_range(more >= 0 ? 7 : 6, ~0U, 0) < 0)
                 _exit(EXIT_FAILURE);
 
         /* OpenSSL reads its configuration on first use: before the file system is closed off. */
@@ -307,7 +286,7 @@ _noreturn_ static void unpacker_main(int in, int dir, int reply, uint64_t max_by
                 if (asprintf(&reason, "unpack worker could not be locked down: %s", strerror(-r)) < 0)
                         reason = NULL;
         } else
-                r = layer_unpack(3, 4, &opts, &rep.result, &reason);
+                r = layer_unpack_growing(3, more >= 0 ? 6 : -EBADF, 4, &opts, &rep.result, &reason);
 
         rep.r = r;
         rep.reason_size = reason ? (uint32_t) MIN(strlen(reason), (size_t) UNPACK_REASON_MAX) : 0;
@@ -331,7 +310,7 @@ typedef struct Unpacker {
 
 static int unpacker_start(LayerJob *j, Unpacker *u) {
         _cleanup_free_ char *blob_path = NULL;
-        _cleanup_close_ int in = -EBADF, dir = -EBADF;
+        _cleanup_close_ int in = -EBADF, more = -EBADF, dir = -EBADF;
         int p[2], r;
         pid_t pid, parent = getpid();
 
@@ -343,8 +322,13 @@ static int unpacker_start(LayerJob *j, Unpacker *u) {
                 in = open(blob_path, O_RDONLY | O_CLOEXEC);
                 if (in < 0)
                         return -errno;
-        } else
-                in = TAKE_FD(j->stream_fd);
+        } else {
+                /* Read-only: the worker sees the download, it cannot change it. */
+                in = open(j->blob_staging, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (in < 0)
+                        return -errno;
+                more = TAKE_FD(j->stream_fd);
+        }
         r = image_store_make_staging(j->state_dir, "layer", &j->layer_staging);
         if (r < 0)
                 return r;
@@ -362,7 +346,7 @@ static int unpacker_start(LayerJob *j, Unpacker *u) {
                 return r;
         }
         if (pid == 0)
-                unpacker_main(in, dir, p[1], j->max_bytes, parent);
+                unpacker_main(in, more, dir, p[1], j->max_bytes, parent);
         safe_close(p[1]);
         *u = (Unpacker) { .job = j, .pid = pid, .reply_fd = p[0] };
         return 0;
@@ -564,6 +548,13 @@ static int fetch_and_unpack(LayerJob *jobs, size_t n) {
                         continue;
                 if (pipe2(p, O_CLOEXEC) < 0)
                         return -errno;
+                /* The downloader never waits for the unpacker to take the doorbell's bytes. */
+                if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+                        r = -errno;
+                        safe_close(p[0]);
+                        safe_close(p[1]);
+                        return r;
+                }
                 jobs[i].stream_fd = p[0];
                 jobs[i].feed_fd = p[1];
         }
@@ -715,7 +706,10 @@ static int commit(const char *state_dir, LayerJob *jobs, size_t n, const OciMani
                 r = image_store_blob_path(state_dir, jobs[i].desc->digest, &path);
                 if (r < 0)
                         return r;
-                if (rename(jobs[i].blob_staging, path) < 0)
+                /* The unpack worker (gone by now) had the file open read-only: it could not change
+                 * the content, but owner and mode are put back to what mkostemp() made. */
+                if (lchown(jobs[i].blob_staging, geteuid(), getegid()) < 0 || chmod(jobs[i].blob_staging, 0600) < 0 ||
+                    rename(jobs[i].blob_staging, path) < 0)
                         return -errno;
                 jobs[i].blob_staging = mfree(jobs[i].blob_staging);
         }

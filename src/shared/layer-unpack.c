@@ -2,7 +2,7 @@
 
 /* Streaming, defensive extraction of untrusted layer tarballs for overlayfs.
  *
- * Pipeline: input_fd → outer libarchive (gzip/zstd filters, "raw" format) → decompressed bytes, hashed
+ * Pipeline: input_fd (read, or mapped if it is a regular file) → outer libarchive (gzip/zstd filters, "raw" format) → decompressed bytes, hashed
  * (diff_id) and counted (bomb limit) → read callback → inner libarchive (tar formats only) → entries.
  * No temporary tarball is written; the outer stream is drained to EOF after the tar end marker so the
  * diff_id covers the whole stream, padding included (as docker and containers/storage do).
@@ -45,6 +45,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -85,6 +86,8 @@ struct unpack_open_how {
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 
 #define INPUT_BUFFER_SIZE (128U * 1024U)
+/* A regular file is read through a window mapped from it, instead of copied out with read(). */
+#define INPUT_MAP_WINDOW (2U * 1024U * 1024U)
 #define NAME_DISPLAY_MAX 256U
 #define MESSAGE_DISPLAY_MAX 512U
 
@@ -101,6 +104,11 @@ typedef struct Unpacker {
         int root_fd;
         int input_fd;
         uint8_t *input_buffer;
+        bool input_is_file;     /* input_fd is a regular file: mapped window by window */
+        int more_fd;            /* a byte here: the file grew; EOF: it is complete (-EBADF: it is) */
+        uint64_t input_offset;  /* where the next window starts */
+        void *input_map;        /* the current window, valid until the next input_read() */
+        size_t input_map_size;
 
         struct archive *outer;  /* compressed input → decompressed bytes */
         struct archive *inner;  /* decompressed bytes → tar entries */
@@ -132,6 +140,8 @@ static void unpacker_done(Unpacker *u) {
         free(u->entry_name);
         free(u->reason);
         free(u->input_buffer);
+        if (u->input_map)
+                (void) munmap(u->input_map, u->input_map_size);
 }
 
 static int openat2_beneath(int dir_fd, const char *path, int flags, uint64_t extra_resolve) {
@@ -233,10 +243,107 @@ static int unpack_account(Unpacker *u, const void *buf, size_t size) {
         return 0;
 }
 
+/* Blocks until the writer of the input file says it appended something (1) or that it is done (0). */
+static int input_wait_more(Unpacker *u) {
+        for (;;) {
+                uint8_t buf[4096];
+                ssize_t n = read(u->more_fd, buf, sizeof(buf));
+
+                if (n > 0)
+                        return 1;
+                if (n == 0) {
+                        u->more_fd = -EBADF;   /* not ours to close */
+                        return 0;
+                }
+                if (errno == EINTR)
+                        continue;
+                if (errno == EAGAIN) {
+                        struct pollfd p = { .fd = u->more_fd, .events = POLLIN };
+
+                        if (poll(&p, 1, -1) >= 0 || errno == EINTR)
+                                continue;
+                }
+                return -errno;
+        }
+}
+
+/* The next window of a regular file, mapped read-only; 0 at its end (once the writer, if any, is
+ * done). The file only ever grows: what is below its size stays as it is. */
+static la_ssize_t input_read_file(struct archive *a, Unpacker *u, const void **ret_buf) {
+        if (u->input_map) {
+                (void) munmap(u->input_map, u->input_map_size);
+                u->input_map = NULL;
+        }
+
+        for (;;) {
+                struct stat st;
+                int r;
+
+                if (fstat(u->input_fd, &st) < 0) {
+                        archive_set_error(a, errno, "%s", strerror(errno));
+                        return -1;
+                }
+                if (st.st_size > 0 && (uint64_t) st.st_size > u->input_offset) {
+                        uint64_t start = u->input_offset & ~((uint64_t) sysconf(_SC_PAGESIZE) - 1);
+                        size_t skip = (size_t) (u->input_offset - start);
+                        size_t len = (size_t) MIN((uint64_t) st.st_size - start, (uint64_t) INPUT_MAP_WINDOW);
+                        void *p = u->input_buffer ? MAP_FAILED :
+                                mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, u->input_fd, (off_t) start);
+
+                        if (p == MAP_FAILED && (u->input_buffer || errno == ENODEV)) {
+                                /* A file system that cannot map files: copy out with pread(). */
+                                ssize_t n;
+
+                                if (!u->input_buffer) {
+                                        u->input_buffer = malloc(INPUT_BUFFER_SIZE);
+                                        if (!u->input_buffer) {
+                                                archive_set_error(a, ENOMEM, "%s", strerror(ENOMEM));
+                                                return -1;
+                                        }
+                                }
+                                n = pread(u->input_fd, u->input_buffer, INPUT_BUFFER_SIZE, (off_t) u->input_offset);
+                                if (n < 0 && errno == EINTR)
+                                        continue;
+                                if (n < 0) {
+                                        archive_set_error(a, errno, "%s", strerror(errno));
+                                        return -1;
+                                }
+                                if (n > 0) {
+                                        u->input_offset += (uint64_t) n;
+                                        *ret_buf = u->input_buffer;
+                                        return n;
+                                }
+                                /* n == 0: the file is shorter than its size says; wait as at its end */
+                        } else {
+                                if (p == MAP_FAILED) {
+                                        archive_set_error(a, errno, "%s", strerror(errno));
+                                        return -1;
+                                }
+                                u->input_map = p;
+                                u->input_map_size = len;
+                                u->input_offset = start + len;
+                                *ret_buf = (const uint8_t *) p + skip;
+                                return (la_ssize_t) (len - skip);
+                        }
+                }
+                if (u->more_fd < 0)
+                        return 0;
+                r = input_wait_more(u);
+                if (r < 0) {
+                        archive_set_error(a, -r, "%s", strerror(-r));
+                        return -1;
+                }
+                /* r == 0: complete; one more look at its size, then the end. */
+        }
+}
+
 /* Feeds the outer archive. Our own instead of archive_read_open_fd(): the fd may be a non-blocking
- * pipe or socket handed over by an event loop. */
+ * pipe or socket handed over by an event loop, or a file that is still being written. */
 static la_ssize_t input_read(struct archive *a, void *userdata, const void **ret_buf) {
         Unpacker *u = userdata;
+
+        if (u->input_is_file)
+                return input_read_file(a, u, ret_buf);
 
         for (;;) {
                 ssize_t n = read(u->input_fd, u->input_buffer, INPUT_BUFFER_SIZE);
@@ -1043,6 +1150,7 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
 
 static int unpack_run(Unpacker *u, int input_fd) {
         struct archive_entry *e;
+        struct stat st;
         const void *buf;
         size_t size;
         int r;
@@ -1067,9 +1175,16 @@ static int unpack_run(Unpacker *u, int input_fd) {
             archive_read_support_format_empty(u->outer) != ARCHIVE_OK)
                 return unpack_archive_fail(u, u->outer, "could not be set up");
         u->input_fd = input_fd;
-        u->input_buffer = malloc(INPUT_BUFFER_SIZE);
-        if (!u->input_buffer)
-                return -ENOMEM;
+        if (fstat(input_fd, &st) < 0)
+                return unpack_fail(u, -errno, "layer could not be read: %m");
+        u->input_is_file = S_ISREG(st.st_mode);
+        if (!u->input_is_file && u->more_fd >= 0)
+                return unpack_fail(u, -EINVAL, "layer could not be read: a growing input must be a regular file");
+        if (!u->input_is_file) {
+                u->input_buffer = malloc(INPUT_BUFFER_SIZE);
+                if (!u->input_buffer)
+                        return -ENOMEM;
+        }
         if (archive_read_open(u->outer, u, NULL, input_read, NULL) != ARCHIVE_OK)
                 return unpack_archive_fail(u, u->outer, "could not be read");
         r = archive_read_next_header(u->outer, &e);
@@ -1119,8 +1234,14 @@ static int unpack_run(Unpacker *u, int input_fd) {
 }
 
 int layer_unpack(int input_fd, int dest_dir_fd, const UnpackOptions *opts, UnpackResult *ret, char **ret_reason) {
+        return layer_unpack_growing(input_fd, -EBADF, dest_dir_fd, opts, ret, ret_reason);
+}
+
+int layer_unpack_growing(int input_fd, int more_fd, int dest_dir_fd, const UnpackOptions *opts, UnpackResult *ret,
+                         char **ret_reason) {
         _cleanup_(unpacker_done) Unpacker u = {
                 .root_fd = dest_dir_fd,
+                .more_fd = more_fd,
         };
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned digest_size = 0;

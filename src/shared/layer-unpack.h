@@ -28,7 +28,8 @@ typedef struct UnpackResult {
         uint64_t n_entries;               /* tar entries processed (including whiteouts) */
 } UnpackResult;
 
-/* Reads a gzip, zstd or uncompressed tar stream from input_fd until EOF (it may be a pipe or socket)
+/* Reads a gzip, zstd or uncompressed tar stream from input_fd until EOF (it may be a pipe or socket;
+ * a regular file is mapped window by window rather than copied out, up to the size fstat() gives)
  * and extracts it beneath dest_dir_fd, which should be an empty staging directory. opts may be NULL
  * (all defaults). Returns 0 and fills *ret (if non-NULL), or a negative errno:
  *   -EPERM    an entry breaks a safety rule (escapes the directory, is a device, ...)
@@ -40,3 +41,11 @@ typedef struct UnpackResult {
  * left untouched on success. On failure whatever was extracted so far is left in place: the caller
  * must remove the staging directory. */
 int layer_unpack(int input_fd, int dest_dir_fd, const UnpackOptions *opts, UnpackResult *ret, char **ret_reason);
+
+/* The same for a regular file that another process is still appending to (a download): where
+ * input_fd ends, waits for a byte on more_fd (the writer sends one after every append) and takes
+ * the end of the file for the end of the stream only after EOF on more_fd (the writer closed it:
+ * complete, or it gave up, which the writer reports itself). more_fd may be -EBADF (the file is
+ * complete), and may be non-blocking. -EINVAL if more_fd is given and input_fd is no regular file. */
+int layer_unpack_growing(int input_fd, int more_fd, int dest_dir_fd, const UnpackOptions *opts, UnpackResult *ret,
+                         char **ret_reason);

@@ -752,11 +752,18 @@ const char *registry_client_scheme(RegistryClient *c) {
 
 /* ---- one HTTP exchange ---- */
 
+/* curl hands a body over 16 KiB at a time (CURL_MAX_WRITE_SIZE), whatever CURLOPT_BUFFERSIZE is:
+ * gathered into writes of this size, a blob costs a sixteenth of the write() calls and progress
+ * callbacks. */
+#define SINK_BUFFER_SIZE (256U * 1024U)
+
 /* Where the body of a 2xx response goes when it is streamed. */
 typedef struct BlobSink {
         int fd;
         EVP_MD_CTX *md;
-        uint64_t written;               /* bytes written to fd and hashed */
+        char *buffer;                   /* received and hashed, not yet written to fd */
+        size_t buffered;
+        uint64_t written;               /* bytes written to fd (and hashed) */
         uint64_t expected;              /* UINT64_MAX = unknown */
         uint64_t skip;                  /* bytes of this response already delivered earlier */
         uint64_t range_start;           /* what this attempt asked for */
@@ -972,6 +979,22 @@ static int sink_begin(Transfer *t, BlobSink *s) {
         return 0;
 }
 
+/* Writes out what is buffered; then tells the progress callback how much fd has. */
+static int sink_flush(BlobSink *s) {
+        int r;
+
+        if (s->buffered == 0)
+                return 0;
+        r = fd_write_all(s->fd, s->buffer, s->buffered);
+        if (r < 0)
+                return r;
+        s->written += s->buffered;
+        s->buffered = 0;
+        if (s->progress)
+                return s->progress(s->written, s->expected, s->userdata);
+        return 0;
+}
+
 static int sink_write(BlobSink *s, const char *p, size_t n) {
         int r;
 
@@ -984,20 +1007,23 @@ static int sink_write(BlobSink *s, const char *p, size_t n) {
                         return 0;
         }
 
-        if (s->expected != UINT64_MAX && n > s->expected - s->written)
+        if (s->expected != UINT64_MAX && n > s->expected - s->written - s->buffered)
                 return -EFBIG;
 
         if (s->md && EVP_DigestUpdate(s->md, p, n) != 1)
                 return -EIO;
-        r = fd_write_all(s->fd, p, n);
-        if (r < 0)
-                return r;
-        s->written += n;
+        while (n > 0) {
+                size_t k = MIN(n, SINK_BUFFER_SIZE - s->buffered);
 
-        if (s->progress) {
-                r = s->progress(s->written, s->expected, s->userdata);
-                if (r < 0)
-                        return r;
+                memcpy(s->buffer + s->buffered, p, k);
+                s->buffered += k;
+                p += k;
+                n -= k;
+                if (s->buffered == SINK_BUFFER_SIZE) {
+                        r = sink_flush(s);
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -2063,13 +2089,14 @@ int registry_fetch_blob(RegistryClient *c, const char *repo, const char *digest,
         _cleanup_(transfer_done) Transfer t = {};
         _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *md = NULL;
         _cleanup_free_ char *url = NULL, *what = NULL, *scope = NULL;
+        _cleanup_free_ char *buffer = NULL;
         uint8_t raw[EVP_MAX_MD_SIZE];
         unsigned raw_len = 0;
         char got[SHA256_DIGEST_STRING_MAX];
         char *scopes[2] = {};
         unsigned attempt;
         BlobSink sink;
-        int r;
+        int r, k;
 
         if (!c || !repo_is_valid(repo) || !digest_is_valid(digest) || out_fd < 0)
                 return fail(ret_reason, -EINVAL, "invalid repository, digest or file descriptor: %s %s", strna(repo), strna(digest));
@@ -2087,10 +2114,14 @@ int registry_fetch_blob(RegistryClient *c, const char *repo, const char *digest,
         md = EVP_MD_CTX_new();
         if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
                 return -ENOMEM;
+        buffer = malloc(SINK_BUFFER_SIZE);
+        if (!buffer)
+                return -ENOMEM;
 
         sink = (BlobSink) {
                 .fd = out_fd,
                 .md = md,
+                .buffer = buffer,
                 .expected = expected_size,
                 .progress = progress,
                 .userdata = userdata,
@@ -2112,6 +2143,16 @@ int registry_fetch_blob(RegistryClient *c, const char *repo, const char *digest,
                                 .body_fd = -EBADF,
                                 .sink = &sink,
                         }, &t, ret_reason);
+                /* Whatever arrived is out_fd's before anything looks at sink.written (resume, retry,
+                 * the size check). */
+                k = sink_flush(&sink);
+                if (k < 0) {
+                        if (r >= 0 || !ret_reason || !*ret_reason)
+                                r = k == -EPIPE ? fail(ret_reason, k, "%s: the reader of the download went away", what)
+                                                : fail(ret_reason, k, "%s: writing the download failed: %s", what,
+                                                       strerror(-k));
+                        break;
+                }
                 if (r >= 0 && status_ok(t.status))
                         break;
 

@@ -99,8 +99,10 @@ int registry_get_manifest(RegistryClient *c, const char *repo, const char *refer
                           char **ret_body, size_t *ret_size, char **ret_media_type,
                           char ret_digest[SHA256_DIGEST_STRING_MAX], char **ret_reason);
 
-/* Progress: done bytes delivered to out_fd so far, of total (UINT64_MAX when unknown). Return a
- * negative errno to abort (the fetch then fails with it; -ECANCELED is suggested). */
+/* Progress: done bytes delivered to out_fd so far, of total (UINT64_MAX when unknown); called after
+ * every write to out_fd (bytes are gathered into writes of up to 256 KiB, and all that arrived is
+ * written when a transfer ends), so out_fd has them when it is called. Return a negative errno to
+ * abort (the fetch then fails with it; -ECANCELED is suggested). */
 typedef int (*RegistryProgressFn)(uint64_t done, uint64_t total, void *userdata);
 
 /* Streams a blob into out_fd (a pipe to an extractor or a file), computing its sha256 on the way,

@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,11 +108,79 @@ static int landlock_confine_beneath(int dir_fd) {
         return RET_NERRNO(syscall(__NR_landlock_restrict_self, ruleset_fd, 0));
 }
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
+
+/* Landlock lets the worker make character and block devices beneath the layer directory (a whiteout
+ * is a 0:0 character device) and open them: a subverted worker could make itself a /dev/mem or a
+ * disk there. The worker is never to make any device but the whiteout (layer_unpack() refuses device
+ * entries unless allow_devices, which is for unconfined callers); this filter, stacked on the other
+ * one, holds that even against code the layer got to run. The mode and dev arguments are compared as
+ * the kernel reads them: only the S_IFMT bits of mode, any bit of dev. */
+static int seccomp_deny_devices(void) {
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        static const struct {
+                const char *name;
+                unsigned mode_arg;
+        } calls[] = {
+                { "mknodat", 2 },
+                { "mknod", 1 },
+        };
+        int r;
+
+        ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                unsigned m = calls[i].mode_arg;
+                int nr = seccomp_syscall_resolve_name(calls[i].name);
+                struct scmp_arg_cmp block[] = {
+                        { .arg = m, .op = SCMP_CMP_MASKED_EQ, .datum_a = S_IFMT, .datum_b = S_IFBLK },
+                };
+                struct scmp_arg_cmp chr[] = {
+                        { .arg = m, .op = SCMP_CMP_MASKED_EQ, .datum_a = S_IFMT, .datum_b = S_IFCHR },
+                        { .arg = m + 1, .op = SCMP_CMP_NE, .datum_a = 0 },
+                };
+
+                if (nr == __NR_SCMP_ERROR)
+                        continue;
+                r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, ELEMENTSOF(block), block);
+                if (r >= 0)
+                        r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, ELEMENTSOF(chr), chr);
+                if (r == -EDOM || r == -EINVAL)
+                        continue;   /* not a system call of this architecture */
+                if (r < 0)
+                        return r;
+        }
+        return seccomp_load(ctx);
+}
+
+/* Landlock does not cover metadata: chmod(), chown(), setxattr() and utimensat() by path would still
+ * reach every file of the system. With the layer directory as the root, every path resolves beneath
+ * it, ".." included; the seccomp filter that follows denies chroot(), which closes the classic
+ * escape by a nested chroot. Without CAP_SYS_CHROOT (EPERM), Landlock alone confines the worker. */
+static int chroot_into(int dir_fd) {
+        if (fchdir(dir_fd) < 0)
+                return -errno;
+        if (chroot(".") < 0)
+                return errno == EPERM ? 0 : -errno;
+        return 0;
+}
+
 int unpack_worker_lock_down(int dest_dir_fd) {
         int r;
 
+        r = chroot_into(dest_dir_fd);
+        if (r < 0)
+                return r;
         /* Sets NO_NEW_PRIVS too, which Landlock wants. */
         r = seccomp_lock_down_unpacker();
+        if (r < 0)
+                return r;
+        r = seccomp_deny_devices();
         if (r < 0)
                 return r;
         return landlock_confine_beneath(dest_dir_fd);
