@@ -11,3 +11,9 @@ typedef enum CGroupMode {
 /* Look at what is mounted at root (normally /sys/fs/cgroup). */
 int cgroup_detect_mode(const char *root, CGroupMode *ret);
 const char *cgroup_mode_to_string(CGroupMode m);
+
+#include <sys/types.h>
+
+/* The cgroup of pid (0: this process) in the hierarchy systemd keeps its tree in (name=systemd on
+ * v1 and hybrid, the unified one otherwise), as /proc/PID/cgroup shows it. */
+int cgroup_pid_get_path(pid_t pid, CGroupMode mode, char **ret);

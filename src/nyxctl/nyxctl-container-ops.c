@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <json-c/json.h>
 
 #include "bus-json.h"
@@ -28,6 +26,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
+#include "archive-dl.h"
 #include "tar-tree.h"
 
 /* docker's sizes: binary units with 4 significant digits ("1.797MiB") for
@@ -827,7 +826,7 @@ int verb_container(int argc, char *argv[], void *userdata) {
                 { "restart", verb_restart }, { "kill", verb_kill }, { "rm", verb_rm }, { "logs", verb_logs },
                 { "inspect", verb_inspect }, { "wait", verb_wait }, { "stats", verb_stats }, { "top", verb_top },
                 { "update", verb_update }, { "pause", verb_pause }, { "unpause", verb_unpause },
-                { "rename", verb_rename }, { "cp", verb_cp }, { "exec", verb_exec },
+                { "rename", verb_rename }, { "cp", verb_cp }, { "exec", verb_exec }, { "attach", verb_attach },
         };
 
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h")) {
@@ -968,7 +967,7 @@ static int report_copy_error(CallState *s, int local_r, const char *local_reason
 
 static int cp_to_container(sd_bus *bus, const char *container_path, const char *src, const char *dst) {
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_(archive_write_freep) struct archive *a = NULL;
+        _cleanup_(sym_archive_write_freep) struct archive *a = NULL;
         _cleanup_free_ char *dir = NULL, *name = NULL, *reason = NULL;
         _cleanup_close_ int dir_fd = -EBADF, wfd = -EBADF;
         CallState state = { .error = SD_BUS_ERROR_NULL };
@@ -1006,18 +1005,18 @@ static int cp_to_container(sd_bus *bus, const char *container_path, const char *
 
         /* nyxd going away mid-stream shows as EPIPE, and its reply says why. */
         (void) signal(SIGPIPE, SIG_IGN);
-        a = archive_write_new();
+        a = sym_archive_write_new();
         if (!a)
                 return log_oom();
-        if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, wfd) != ARCHIVE_OK)
+        if (sym_archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || sym_archive_write_open_fd(a, wfd) != ARCHIVE_OK)
                 lr = -EIO;
         if (lr >= 0)
                 lr = tar_write_tree(a, dir_fd, streq(name, ".") ? "." : name, name, &reason);
-        if (lr >= 0 && archive_write_close(a) != ARCHIVE_OK)
+        if (lr >= 0 && sym_archive_write_close(a) != ARCHIVE_OK)
                 lr = -EIO;
         if (lr < 0 && !reason)
-                reason = strdup(archive_error_string(a) ?: "cannot write the archive");
-        archive_write_free(TAKE_PTR(a));
+                reason = strdup(sym_archive_error_string(a) ?: "cannot write the archive");
+        sym_archive_write_free(TAKE_PTR(a));
         wfd = safe_close(wfd);
 
         r = wait_reply(bus, &state);
@@ -1031,30 +1030,30 @@ static int cp_to_container(sd_bus *bus, const char *container_path, const char *
 /* Extract the archive on fd below the current directory, with its top
  * component renamed to newtop (or a leading "." dropped when newtop is NULL). */
 static int extract_local(int fd, const char *newtop, bool dst_is_file, char **ret_reason) {
-        _cleanup_(archive_read_freep) struct archive *a = NULL;
-        _cleanup_(archive_write_freep) struct archive *w = NULL;
+        _cleanup_(sym_archive_read_freep) struct archive *a = NULL;
+        _cleanup_(sym_archive_write_freep) struct archive *w = NULL;
         struct archive_entry *e;
         bool first = true;
         int r;
 
-        a = archive_read_new();
-        w = archive_write_disk_new();
+        a = sym_archive_read_new();
+        w = sym_archive_write_disk_new();
         if (!a || !w)
                 return -ENOMEM;
-        archive_read_support_format_tar(a);
-        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
+        sym_archive_read_support_format_tar(a);
+        sym_archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
                                           ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                           ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-        if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-                *ret_reason = strdup(archive_error_string(a) ?: "cannot read the archive");
+        if (sym_archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+                *ret_reason = strdup(sym_archive_error_string(a) ?: "cannot read the archive");
                 return -EIO;
         }
 
-        while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                const char *names[2] = { archive_entry_pathname(e), archive_entry_hardlink(e) };
+        while ((r = sym_archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+                const char *names[2] = { sym_archive_entry_pathname(e), sym_archive_entry_hardlink(e) };
                 _cleanup_free_ char *mapped[2] = {};
 
-                if (first && dst_is_file && archive_entry_filetype(e) == AE_IFDIR) {
+                if (first && dst_is_file && sym_archive_entry_filetype(e) == AE_IFDIR) {
                         *ret_reason = strdup("cannot copy a directory onto a file");
                         return -ENOTDIR;
                 }
@@ -1075,11 +1074,11 @@ static int extract_local(int fd, const char *newtop, bool dst_is_file, char **re
                 }
                 if (isempty(mapped[0]) || streq(mapped[0], ".") || streq(mapped[0], "./"))
                         continue;   /* the destination directory itself */
-                archive_entry_set_pathname(e, mapped[0]);
+                sym_archive_entry_set_pathname(e, mapped[0]);
                 if (mapped[1])
-                        archive_entry_set_hardlink(e, mapped[1]);
-                if (archive_write_header(w, e) != ARCHIVE_OK) {
-                        (void) asprintf(ret_reason, "%s: %s", mapped[0], archive_error_string(w) ?: "cannot create");
+                        sym_archive_entry_set_hardlink(e, mapped[1]);
+                if (sym_archive_write_header(w, e) != ARCHIVE_OK) {
+                        (void) asprintf(ret_reason, "%s: %s", mapped[0], sym_archive_error_string(w) ?: "cannot create");
                         return -EIO;
                 }
                 for (;;) {
@@ -1087,29 +1086,29 @@ static int extract_local(int fd, const char *newtop, bool dst_is_file, char **re
                         size_t size;
                         la_int64_t offset;
 
-                        r = archive_read_data_block(a, &buf, &size, &offset);
+                        r = sym_archive_read_data_block(a, &buf, &size, &offset);
                         if (r == ARCHIVE_EOF)
                                 break;
                         if (r != ARCHIVE_OK) {
-                                (void) asprintf(ret_reason, "%s: %s", mapped[0], archive_error_string(a) ?: "bad archive");
+                                (void) asprintf(ret_reason, "%s: %s", mapped[0], sym_archive_error_string(a) ?: "bad archive");
                                 return -EIO;
                         }
-                        if (archive_write_data_block(w, buf, size, offset) != ARCHIVE_OK) {
-                                (void) asprintf(ret_reason, "%s: %s", mapped[0], archive_error_string(w) ?: "cannot write");
+                        if (sym_archive_write_data_block(w, buf, size, offset) != ARCHIVE_OK) {
+                                (void) asprintf(ret_reason, "%s: %s", mapped[0], sym_archive_error_string(w) ?: "cannot write");
                                 return -EIO;
                         }
                 }
-                if (archive_write_finish_entry(w) != ARCHIVE_OK) {
-                        (void) asprintf(ret_reason, "%s: %s", mapped[0], archive_error_string(w) ?: "cannot write");
+                if (sym_archive_write_finish_entry(w) != ARCHIVE_OK) {
+                        (void) asprintf(ret_reason, "%s: %s", mapped[0], sym_archive_error_string(w) ?: "cannot write");
                         return -EIO;
                 }
         }
         if (r != ARCHIVE_EOF) {
-                *ret_reason = strdup(archive_error_string(a) ?: "cannot read the archive");
+                *ret_reason = strdup(sym_archive_error_string(a) ?: "cannot read the archive");
                 return -EIO;
         }
-        if (archive_write_close(w) != ARCHIVE_OK) {
-                *ret_reason = strdup(archive_error_string(w) ?: "cannot finish writing");
+        if (sym_archive_write_close(w) != ARCHIVE_OK) {
+                *ret_reason = strdup(sym_archive_error_string(w) ?: "cannot finish writing");
                 return -EIO;
         }
         return 0;
@@ -1175,7 +1174,14 @@ static int cp_from_container(sd_bus *bus, const char *container_path, const char
         lr = extract_local(rfd, newtop, exists && !is_dir, &reason);
         if (cwd >= 0)
                 (void) fchdir(cwd);
-        rfd = safe_close(rfd);   /* a failed extraction stops nyxd's writer with EPIPE */
+        /* After the end-of-archive blocks nyxd may still be writing the padding of the last record:
+         * drain it, or it fails with EPIPE. A failed extraction stops nyxd's writer with EPIPE. */
+        if (lr >= 0) {
+                char buf[4096];
+                while (read(rfd, buf, sizeof(buf)) > 0)
+                        ;
+        }
+        rfd = safe_close(rfd);
 
         r = wait_reply(bus, &state);
         if (r < 0)
@@ -1218,6 +1224,11 @@ int verb_cp(int argc, char *argv[], void *userdata) {
                 log_error("cp: the path in the container is empty");
                 return -EINVAL;
         }
+
+        const char *dl_error = NULL;
+        r = dlopen_libarchive(&dl_error);
+        if (r < 0)
+                return log_error_errno(r, "cp: cannot load libarchive: %s", dl_error ?: "unknown error");
 
         r = nyxctl_bus(&bus);
         if (r < 0)

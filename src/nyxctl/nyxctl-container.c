@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "bus-util.h"
+#include "detach-keys.h"
 #include "container-spec.h"
 #include "journal-logs.h"
 #include "log.h"
 #include "nyx-errors.h"
+#include "nyxctl-attach.h"
 #include "nyxctl.h"
 #include "output.h"
 #include "parse-util.h"
@@ -19,17 +21,59 @@
 #include "strv.h"
 
 int verb_start(int argc, char *argv[], void *userdata) {
+        enum { ARG_DETACH_KEYS = 0x100 };
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h'             },
+                { "attach",      no_argument,       NULL, 'a'             },
+                { "interactive", no_argument,       NULL, 'i'             },
+                { "detach-keys", required_argument, NULL, ARG_DETACH_KEYS },
+                {}
+        };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
+        _cleanup_free_ char *path = NULL, *reason = NULL;
+        AttachOptions o = { .start = true, .sig_proxy = true };
+        bool attach = false;
+        int c, r;
 
-        r = parse_help_only("start", argc, argv, "nyxctl start CONTAINER...\n\nStart stopped containers (their units).\n",
-                            1, -1);
-        if (r <= 0)
-                return r;
+        attach_options_default_keys(&o);
+        verb_getopt_reset();
+        while ((c = verb_getopt("start", argc, argv, ":hai", options)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("nyxctl start [-a] [-i] CONTAINER...\n\nStart stopped containers (their units).\n\n"
+                               "  -a --attach              Attach to its terminal (created with -t) until it exits\n"
+                               "  -i --interactive         With -a: our input goes to it\n"
+                               "     --detach-keys KEYS    Detach with this sequence (default ctrl-p,ctrl-q)\n");
+                        return 0;
+                case 'a':
+                        attach = true;
+                        break;
+                case 'i':
+                        attach = o.forward_stdin = true;
+                        break;
+                case ARG_DETACH_KEYS:
+                        r = detach_keys_parse(optarg, o.detach_keys, sizeof(o.detach_keys), &o.n_detach_keys,
+                                                  &reason);
+                        if (r < 0) {
+                                log_error("start: %s", reason ?: "invalid --detach-keys");
+                                return -EINVAL;
+                        }
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (verb_check_args("nyxctl", "start", argc - optind, argv + optind, 1, attach ? 1 : -1) < 0)
+                return -EINVAL;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        return container_call_each(bus, argv + optind, argc - optind, "Start", "a{sv}", 0);
+        if (!attach)
+                return container_call_each(bus, argv + optind, argc - optind, "Start", "a{sv}", 0);
+
+        r = container_lookup(bus, argv[optind], &path);
+        if (r < 0)
+                return r;
+        return container_attach_terminal(bus, path, argv[optind], &o);
 }
 
 static int parse_stop_like(const char *verb, int argc, char *argv[], uint64_t *ret_timeout) {

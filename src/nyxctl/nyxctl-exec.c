@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nyxctl exec: run a command in a running container through nyxd's Container.Exec (our own stdio
  * fds go to the command) or Container.ExecTTY (-t: nyxd hands us the master of a pty allocated in the
- * container, which we relay to our terminal). Exit status: the command's; 126/127 when it cannot be
- * run; 125 when nyx itself failed. */
+ * container, which we relay to our terminal: nyxctl-tty.c). Exit status: the command's; 126/127 when
+ * it cannot be run; 125 when nyx itself failed. */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <systemd/sd-event.h>
@@ -26,6 +24,7 @@
 #include "log.h"
 #include "nyx-errors.h"
 #include "nyxctl.h"
+#include "nyxctl-tty.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -216,14 +215,8 @@ typedef struct ExecSession {
 
         /* -t */
         int console_fd;            /* our end of the console socket */
-        int master_fd;
-        bool interactive;
-        sd_event_source *stdin_source;
-        sd_event_source *master_source;
         sd_event_source *console_source;
-        struct termios saved_termios;
-        bool termios_saved;
-        bool input_mid_line;       /* the last byte we relayed was not a newline */
+        TTYRelay tty;
         char *late_error;          /* nyxd died or stopped: relay until the terminal ends, then say this */
 } ExecSession;
 
@@ -238,7 +231,7 @@ static int on_exec_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
                         bus_error_human(e, sd_bus_message_get_errno(reply));
 
                 s->exit_code = EXIT_NYX_FAILED;
-                if (s->master_source && !s->late_error) {
+                if (s->tty.master_source && !s->late_error) {
                         /* The command lives on in the container and we hold its terminal: stay with it. */
                         s->late_error = strdup(msg);
                         if (s->late_error)
@@ -262,154 +255,24 @@ static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, vo
         return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 && errno == EAGAIN) {
-                        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-                        (void) poll(&pfd, 1, -1);
-                        continue;
-                }
-                if (k <= 0)
-                        return k < 0 ? -errno : -EIO;
-                p += k;
-                n -= k;
-        }
-        return 0;
-}
+static void on_master_end(TTYRelay *t, void *userdata) {
+        ExecSession *s = userdata;
 
-/* Copy what the terminal has for us; false when it has nothing more (EOF, EIO: the slave is gone). */
-static bool relay_master_output(ExecSession *s) {
-        char buf[8192];
-        ssize_t n;
-
-        n = read(s->master_fd, buf, sizeof(buf));
-        if (n < 0 && IN_SET(errno, EAGAIN, EINTR))
-                return true;
-        if (n <= 0) {
-                s->master_source = sd_event_source_disable_unref(s->master_source);
-                if (s->late_error)
-                        (void) sd_event_exit(s->event, 0);
-                return false;
-        }
-        (void) write_all(STDOUT_FILENO, buf, n);
-        return true;
-}
-
-static int on_master(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        (void) relay_master_output(userdata);
-        return 0;
-}
-
-/* Copy a chunk of our input to the terminal; false at its end. */
-static bool relay_stdin(ExecSession *s) {
-        char buf[8192];
-        ssize_t n;
-
-        n = read(STDIN_FILENO, buf, sizeof(buf));
-        if (n < 0 && IN_SET(errno, EAGAIN, EINTR))
-                return true;
-        if (n <= 0) {
-                /* The end of our input: the terminal's end-of-file character, as typing ^D would;
-                 * twice after a partial line, whose rest the first one only hands over. */
-                char eof[2];
-                eof[0] = eof[1] = s->termios_saved ? (char) s->saved_termios.c_cc[VEOF] : 4;
-                (void) write_all(s->master_fd, eof, s->input_mid_line ? 2 : 1);
-                s->stdin_source = sd_event_source_disable_unref(s->stdin_source);
-                return false;
-        }
-        (void) write_all(s->master_fd, buf, n);
-        s->input_mid_line = buf[n - 1] != '\n' && buf[n - 1] != '\r';
-        return true;
-}
-
-static int on_stdin(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
-        (void) relay_stdin(userdata);
-        return 0;
-}
-
-static void copy_window_size(ExecSession *s) {
-        struct winsize ws;
-
-        if (s->master_fd < 0)
-                return;
-        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
-                return;
-        (void) ioctl(s->master_fd, TIOCSWINSZ, &ws);
-}
-
-static int on_winch(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
-        copy_window_size(userdata);
-        return 0;
-}
-
-static int receive_master(int sock) {
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *c;
-        ssize_t n;
-        int fd;
-
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-        if (n < 0)
-                return -errno;
-        c = CMSG_FIRSTHDR(&mh);
-        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return n == 0 ? -ECONNRESET : -EBADMSG;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        return fd;
+        /* nyxd is gone and the terminal ended: that is all we will learn. */
+        if (s->late_error)
+                (void) sd_event_exit(s->event, 0);
 }
 
 static int start_relay(ExecSession *s) {
-        int fd, r;
+        int fd;
 
-        fd = receive_master(s->console_fd);
+        fd = tty_receive_fd(s->console_fd);
         if (fd == -EAGAIN)
                 return 0;
         s->console_source = sd_event_source_disable_unref(s->console_source);
         if (fd < 0)
                 return fd;
-        s->master_fd = fd;
-        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        copy_window_size(s);
-
-        if (s->interactive && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s->saved_termios) >= 0) {
-                struct termios raw = s->saved_termios;
-
-                /* Raw: ^C, ^Z and friends are bytes for the container's terminal, not signals for us. */
-                cfmakeraw(&raw);
-                raw.c_oflag = s->saved_termios.c_oflag;
-                if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) >= 0)
-                        s->termios_saved = true;
-        }
-
-        r = sd_event_add_io(s->event, &s->master_source, fd, EPOLLIN, on_master, s);
-        if (r < 0)
-                return r;
-        if (s->interactive) {
-                r = sd_event_add_io(s->event, &s->stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, s);
-                if (r == -EPERM) {
-                        /* A regular file, which epoll cannot watch: it is all there, send it now. */
-                        while (relay_stdin(s))
-                                ;
-                        r = 0;
-                }
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return tty_relay_start(&s->tty, s->event, fd);
 }
 
 static int on_console(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -424,12 +287,8 @@ static int on_console(sd_event_source *src, int fd, uint32_t revents, void *user
 }
 
 static void exec_session_done(ExecSession *s) {
-        sd_event_source_disable_unref(s->stdin_source);
-        sd_event_source_disable_unref(s->master_source);
         sd_event_source_disable_unref(s->console_source);
-        if (s->termios_saved)
-                (void) tcsetattr(STDIN_FILENO, TCSANOW, &s->saved_termios);
-        safe_close(s->master_fd);
+        tty_relay_done(&s->tty);
         safe_close(s->console_fd);
         sd_event_unref(s->event);
         free(s->late_error);
@@ -444,7 +303,7 @@ int verb_exec(int argc, char *argv[], void *userdata) {
         _cleanup_(exec_args_done) ExecArgs a = {};
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-        _cleanup_(exec_session_done) ExecSession s = { .console_fd = -EBADF, .master_fd = -EBADF,
+        _cleanup_(exec_session_done) ExecSession s = { .console_fd = -EBADF, .tty = TTY_RELAY_INIT,
                                                        .exit_code = EXIT_NYX_FAILED };
         _cleanup_close_ int null_in = -EBADF, null_out = -EBADF, peer = -EBADF;
         _cleanup_free_ char *path = NULL, *id = NULL;
@@ -523,7 +382,9 @@ int verb_exec(int argc, char *argv[], void *userdata) {
         s.bus = bus;
         s.path = path;
         s.id = id;
-        s.interactive = a.interactive;
+        s.tty.forward_stdin = a.interactive;
+        s.tty.on_master_end = on_master_end;
+        s.tty.userdata = &s;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -539,7 +400,6 @@ int verb_exec(int argc, char *argv[], void *userdata) {
                 (void) sd_event_add_signal(s.event, NULL, SIGQUIT, on_signal, &s);
         }
         if (a.tty) {
-                (void) sd_event_add_signal(s.event, NULL, SIGWINCH, on_winch, &s);
                 r = sd_event_add_io(s.event, &s.console_source, s.console_fd, EPOLLIN, on_console, &s);
                 if (r < 0)
                         return log_error_errno(r, "Cannot set up an event loop: %m"), EXIT_NYX_FAILED;
@@ -561,17 +421,10 @@ int verb_exec(int argc, char *argv[], void *userdata) {
 
         if (a.tty) {
                 /* nyxd sent the terminal before its reply; take what the command wrote last. */
-                if (s.master_fd < 0 && s.console_source)
+                if (s.tty.master_fd < 0 && s.console_source)
                         (void) start_relay(&s);
-                while (s.master_fd >= 0 && s.master_source && relay_master_output(&s)) {
-                        struct pollfd pfd = { .fd = s.master_fd, .events = POLLIN };
-                        if (poll(&pfd, 1, 0) <= 0)
-                                break;
-                }
-                if (s.termios_saved) {
-                        (void) tcsetattr(STDIN_FILENO, TCSANOW, &s.saved_termios);
-                        s.termios_saved = false;
-                }
+                tty_relay_drain(&s.tty);
+                tty_relay_restore(&s.tty);
                 if (s.late_error)
                         log_error("%s", s.late_error);
         }

@@ -32,14 +32,16 @@ static char *ago(uint64_t now, uint64_t t) {
         return d ? strjoin(d, " ago") : NULL;
 }
 
-/* docker's STATUS column: "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
+/* docker's STATUS column: "Up 5 seconds", "Up 5 seconds (Paused)", "Exited (0) 3 seconds ago", "Created". */
 static char *status_human(const PsRow *r, uint64_t now) {
         _cleanup_free_ char *d = NULL;
         char *s = NULL;
 
-        if (streq(r->status, "running")) {
+        if (streq(r->status, "running") || streq(r->status, "paused")) {
                 d = format_duration_human(now > r->started && r->started ? now - r->started : 0);
-                return d ? strjoin("Up ", d) : NULL;
+                if (!d)
+                        return NULL;
+                return streq(r->status, "paused") ? strjoin("Up ", d, " (Paused)") : strjoin("Up ", d);
         }
         if (streq(r->status, "exited")) {
                 _cleanup_free_ char *a = ago(now, r->finished ?: r->created);
@@ -48,7 +50,31 @@ static char *status_human(const PsRow *r, uint64_t now) {
         }
         if (streq(r->status, "created"))
                 return strdup("Created");
+        if (streq(r->status, "listening"))
+                return strdup("Listening");   /* --listen: the first connection starts it */
         return strdup(r->status);
+}
+
+/* docker's PORTS column: "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp". */
+static char *ports_human(sd_bus *bus, const PsRow *r) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *ip, *proto;
+        uint16_t hp, cp;
+        char *s = strdup("");
+
+        if (!s || sd_bus_get_property(bus, NYX_BUS_NAME, r->path, NYX_BUS_IFACE_CONTAINER, "Ports", NULL, &reply,
+                                      "a(sqqs)") < 0 ||
+            sd_bus_message_enter_container(reply, 'a', "(sqqs)") < 0)
+                return s;
+        while (sd_bus_message_read(reply, "(sqqs)", &ip, &hp, &cp, &proto) > 0) {
+                char *n = NULL;
+
+                if (asprintf(&n, "%s%s%s:%u->%u/%s", s, isempty(s) ? "" : ", ", ip, hp, cp, proto) < 0)
+                        break;
+                free(s);
+                s = n;
+        }
+        return s;
 }
 
 /* label=KEY or label=KEY=VALUE, against the container's Labels property. */
@@ -175,7 +201,7 @@ int verb_ps(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return nyxctl_log_bus_error(&error, r, NULL);
 
-        t = table_new("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES", NULL);
+        t = table_new("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", NULL);
         if (!t)
                 return log_oom();
 
@@ -185,11 +211,12 @@ int verb_ps(int argc, char *argv[], void *userdata) {
         while ((r = sd_bus_message_read(reply, "(ssssstttiuo)", &row.id, &row.name, &row.image, &row.status,
                                         &row.command, &row.created, &row.started, &row.finished,
                                         &row.exit_code, &row.restarts, &row.path)) > 0) {
-                _cleanup_free_ char *status = NULL, *created = NULL, *command = NULL;
+                _cleanup_free_ char *status = NULL, *created = NULL, *command = NULL, *ports = NULL;
                 char id12[13];
 
                 if (!all && !streq(row.status, "running") && !streq(row.status, "starting") &&
-                    !streq(row.status, "stopping") && !streq(row.status, "paused"))
+                    !streq(row.status, "stopping") && !streq(row.status, "paused") &&
+                    !streq(row.status, "listening"))
                         continue;
                 if (!filter_match(bus, &row, filters))
                         continue;
@@ -218,6 +245,8 @@ int verb_ps(int argc, char *argv[], void *userdata) {
                         json_object_object_add(o, "RunningFor", json_object_new_string(created));
                         json_object_object_add(o, "ExitCode", json_object_new_int(row.exit_code < 0 ? 0 : row.exit_code));
                         json_object_object_add(o, "Restarts", json_object_new_int64(row.restarts));
+                        ports = ports_human(bus, &row);
+                        json_object_object_add(o, "Ports", json_object_new_string(strempty(ports)));
                         json_object_array_add(rows, o);
                         continue;
                 }
@@ -230,7 +259,9 @@ int verb_ps(int argc, char *argv[], void *userdata) {
                 if (!command)
                         return log_oom();
 
-                r = table_add_row(t, no_trunc ? row.id : id12, row.image, command, created, status, row.name);
+                ports = ports_human(bus, &row);
+                r = table_add_row(t, no_trunc ? row.id : id12, row.image, command, created, status, strempty(ports),
+                                  row.name);
                 if (r < 0)
                         return log_oom();
         }

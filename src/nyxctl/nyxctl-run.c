@@ -15,13 +15,16 @@
 
 #include "bus-json.h"
 #include "bus-util.h"
+#include "detach-keys.h"
 #include "container-spec.h"
 #include "fileio.h"
 #include "journal-logs.h"
 #include "log.h"
 #include "nyx-errors.h"
+#include "nyxctl-attach.h"
 #include "nyxctl.h"
 #include "output.h"
+#include "parse-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -30,6 +33,8 @@ typedef struct RunOptions {
         bool detach;
         bool quiet;
         bool interactive;       /* -i: our stdin becomes the unit's (Start's StandardInputFileDescriptor) */
+        bool tty;               /* -t: a pty inside; run in the foreground attaches to it */
+        AttachOptions attach;   /* --detach-keys */
 } RunOptions;
 
 static void run_options_done(RunOptions *o) {
@@ -119,7 +124,9 @@ static void run_help(const char *verb) {
                "%s a container: a transient unit nyx-NAME.service running crun.\n\n"
                "  -d --detach                 Run in the background and print the ID%s\n"
                "     --rm                     Remove the container when it exits\n"
-               "  -i --interactive            Our stdin is the container's (run only)\n"
+               "  -i --interactive            Our stdin is the container's (run, or with -t)\n"
+               "  -t --tty                    Give it a pseudo-terminal (run attaches to it; start -a)\n"
+               "     --detach-keys KEYS       Detach from -it with this sequence (default ctrl-p,ctrl-q)\n"
                "     --name NAME              Name it (also names its unit)\n"
                "  -e --env KEY[=VALUE]        Set an environment variable\n"
                "     --env-file FILE          Read variables from FILE\n"
@@ -147,7 +154,15 @@ static void run_help(const char *verb) {
                "     --init                   Run an init as PID 1 that reaps zombies\n"
                "     --sysctl KEY=VALUE       Set a namespaced sysctl\n"
                "     --shm-size SIZE          Size of /dev/shm (default 64m)\n"
-               "     --network MODE           none, host, bridge, NAME, container:NAME\n"
+               "     --network MODE           bridge (default), none, host, NAME, container:NAME\n"
+               "     --ip ADDRESS             IPv4 address on the network (default: the next free one)\n"
+               "     --network-alias NAME     Another name it is known by on a user network\n"
+               "     --dns ADDRESS            Resolver for /etc/resolv.conf\n"
+               "     --add-host HOST:IP       A line for /etc/hosts\n"
+               "  -p --publish [IP:][HOST:]PORT[/PROTO]  Publish a port (ranges N-M; no HOST: a free one)\n"
+               "  -P --publish-all            Publish the image's exposed ports on free host ports\n"
+               "     --listen [IP:]HOST:PORT  A socket unit owns HOST; the first connection starts the container\n"
+               "     --idle-timeout TIME      With --listen: stop the container when idle that long\n"
                "     --oom-score-adj N        OOM score adjustment\n"
                "     --log-opt tag=TAG        SYSLOG_IDENTIFIER of its output\n"
                "  -q --quiet                  Print less\n"
@@ -161,6 +176,7 @@ enum {
         ARG_STOP_TIMEOUT, ARG_MEMORY_SWAP, ARG_CPUS, ARG_PIDS_LIMIT, ARG_ULIMIT, ARG_CAP_ADD,
         ARG_CAP_DROP, ARG_PRIVILEGED, ARG_SECURITY_OPT, ARG_READ_ONLY, ARG_TMPFS, ARG_MOUNT, ARG_INIT,
         ARG_SYSCTL, ARG_SHM_SIZE, ARG_NETWORK, ARG_OOM_SCORE_ADJ, ARG_LOG_OPT, ARG_HELP,
+        ARG_LISTEN, ARG_IDLE_TIMEOUT, ARG_DETACH_KEYS, ARG_IP, ARG_DNS, ARG_ADD_HOST, ARG_NETWORK_ALIAS,
 };
 
 static const struct option run_options[] = {
@@ -198,8 +214,17 @@ static const struct option run_options[] = {
         { "shm-size",      required_argument, NULL, ARG_SHM_SIZE      },
         { "network",       required_argument, NULL, ARG_NETWORK       },
         { "net",           required_argument, NULL, ARG_NETWORK       },
+        { "ip",            required_argument, NULL, ARG_IP            },
+        { "dns",           required_argument, NULL, ARG_DNS           },
+        { "add-host",      required_argument, NULL, ARG_ADD_HOST      },
+        { "network-alias", required_argument, NULL, ARG_NETWORK_ALIAS },
         { "oom-score-adj", required_argument, NULL, ARG_OOM_SCORE_ADJ },
         { "log-opt",       required_argument, NULL, ARG_LOG_OPT       },
+        { "detach-keys",   required_argument, NULL, ARG_DETACH_KEYS   },
+        { "publish",       required_argument, NULL, 'p'               },
+        { "publish-all",   no_argument,       NULL, 'P'               },
+        { "listen",        required_argument, NULL, ARG_LISTEN        },
+        { "idle-timeout",  required_argument, NULL, ARG_IDLE_TIMEOUT  },
         { "quiet",         no_argument,       NULL, 'q'               },
         { "help",          no_argument,       NULL, ARG_HELP          },
         {}
@@ -236,6 +261,28 @@ static int add_key_value(json_object *spec, const char *verb, const char *flag, 
         return spec_set_pair(spec, key, k, eq + 1);
 }
 
+/* -p: one canonical entry per published port. */
+static int add_ports(json_object *spec, const char *verb, const char *value) {
+        _cleanup_free_ PortMapping *l = NULL;
+        char *reason = NULL;
+        size_t n = 0;
+        int r;
+
+        r = parse_port_flag(value, &l, &n, &reason);
+        if (r < 0)
+                return flag_error(r, reason, verb, "-p", value);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *canonical = NULL;
+
+                r = port_mapping_to_string(&l[i], &canonical);
+                if (r >= 0)
+                        r = spec_append(spec, "ports", canonical);
+                if (r < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
 /* Parses into o->spec; returns the index of the image argument. */
 static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *o) {
         json_object *spec;
@@ -245,10 +292,11 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
         o->spec = spec = json_object_new_object();
         if (!spec)
                 return log_oom();
+        attach_options_default_keys(&o->attach);
 
         verb_getopt_reset();
         /* "+": options end at the image; what follows belongs to the command. */
-        while ((c = verb_getopt(verb, argc, argv, "+:ditqe:w:u:h:l:m:c:v:", run_options)) >= 0) {
+        while ((c = verb_getopt(verb, argc, argv, "+:ditqe:w:u:h:l:m:c:v:p:P", run_options)) >= 0) {
                 uint64_t u;
                 int64_t i64;
                 int n;
@@ -264,18 +312,19 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
                         o->quiet = true;
                         break;
                 case 'i':
-                        if (!streq(verb, "run")) {
-                                log_error("%s: -i needs a start that attaches stdin, which nyx does not offer yet; use nyxctl run -i.",
-                                          verb);
-                                return -EOPNOTSUPP;
-                        }
                         o->interactive = true;
                         json_object_object_add(spec, "interactive", json_object_new_boolean(true));
                         break;
                 case 't':
-                        log_error("%s: -t needs a terminal session, which nyx run does not offer yet (nyxctl exec -it does).",
-                                  verb);
-                        return -EOPNOTSUPP;
+                        o->tty = true;
+                        json_object_object_add(spec, "tty", json_object_new_boolean(true));
+                        break;
+                case ARG_DETACH_KEYS:
+                        r = detach_keys_parse(optarg, o->attach.detach_keys, sizeof(o->attach.detach_keys),
+                                                  &o->attach.n_detach_keys, &reason);
+                        if (r < 0)
+                                return flag_error(r, reason, verb, "--detach-keys", optarg);
+                        break;
                 case ARG_RM:
                         json_object_object_add(spec, "autoRemove", json_object_new_boolean(true));
                         break;
@@ -462,13 +511,60 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
                         r = parse_network_mode(optarg, &nm, &reason);
                         if (r < 0)
                                 return flag_error(r, reason, verb, "--network", optarg);
-                        if (nm.type != NETWORK_MODE_NONE && nm.type != NETWORK_MODE_HOST) {
-                                log_error("%s: --network %s: only 'none' and 'host' are available so far.", verb, optarg);
-                                return -EOPNOTSUPP;
-                        }
                         spec_add_string(spec, "network", optarg);
                         break;
                 }
+                case ARG_IP:
+                        r = parse_ip_flag(optarg, &reason);
+                        if (r < 0)
+                                return flag_error(r, reason, verb, "--ip", optarg);
+                        spec_add_string(spec, "ip", optarg);
+                        break;
+                case ARG_DNS:
+                case ARG_ADD_HOST:
+                case ARG_NETWORK_ALIAS: {
+                        const char *flag = c == ARG_DNS ? "--dns" : c == ARG_ADD_HOST ? "--add-host" : "--network-alias";
+
+                        r = c == ARG_DNS ? parse_dns_flag(optarg, &reason) :
+                                c == ARG_ADD_HOST ? parse_add_host_flag(optarg, &reason) :
+                                parse_network_alias_flag(optarg, &reason);
+                        if (r < 0)
+                                return flag_error(r, reason, verb, flag, optarg);
+                        r = spec_append(spec, c == ARG_DNS ? "dns" : c == ARG_ADD_HOST ? "extraHosts" : "networkAliases",
+                                        optarg);
+                        if (r < 0)
+                                return log_oom();
+                        break;
+                }
+                case 'p':
+                        r = add_ports(spec, verb, optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'P':
+                        json_object_object_add(spec, "publishAll", json_object_new_boolean(true));
+                        break;
+                case ARG_LISTEN: {
+                        _cleanup_free_ char *canonical = NULL;
+                        PortMapping pm;
+
+                        r = parse_listen_flag(optarg, &pm, &reason);
+                        if (r < 0)
+                                return flag_error(r, reason, verb, "--listen", optarg);
+                        r = port_mapping_to_string(&pm, &canonical);
+                        if (r < 0)
+                                return log_oom();
+                        spec_add_string(spec, "listen", canonical);
+                        break;
+                }
+                case ARG_IDLE_TIMEOUT:
+                        r = parse_sec(optarg, &u);
+                        if (r < 0 || u == 0 || u > INT64_MAX) {
+                                log_error("%s: --idle-timeout '%s': expected a positive time span (60s, 5min)", verb, optarg);
+                                return -EINVAL;
+                        }
+                        json_object_object_add(spec, "idleTimeoutUSec", json_object_new_int64((int64_t) u));
+                        break;
                 case ARG_OOM_SCORE_ADJ:
                         r = parse_oom_score_adj(optarg, &n, &reason);
                         if (r < 0)
@@ -489,6 +585,11 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
                 }
         }
 
+        if (o->interactive && !o->tty && !streq(verb, "run")) {
+                log_error("%s: -i without -t needs a start that passes stdin, which nyx does not offer; use nyxctl run -i, or create -i -t and start -a -i.",
+                          verb);
+                return -EOPNOTSUPP;
+        }
         if (optind >= argc) {
                 log_error("%s: no image given. See 'nyxctl %s --help'.", verb, verb);
                 return -EINVAL;
@@ -499,8 +600,6 @@ static int parse_run_argv(const char *verb, int argc, char *argv[], RunOptions *
                 if (r < 0)
                         return log_oom();
         }
-        if (!json_object_object_get_ex(spec, "network", NULL))
-                spec_add_string(spec, "network", "none");   /* until bridge networking exists */
 
         /* Let the shared validator see the whole spec, as nyxd will. */
         {
@@ -577,13 +676,43 @@ typedef struct Foreground {
         int exit_code;
         bool done;
         sd_event *event;
+        sd_bus_error start_error;
+        int start_errno;
+        sd_event_source *start_timeout;
+        sd_event_source *follow;        /* the journal's inotify, once the container runs a while */
+        uint64_t journal_stamp;
 } Foreground;
+
+/* A container that runs longer than this has its output followed as it comes (inotify). A quicker
+ * one's is read once it exited: closing an inotify fd waits for the kernel's SRCU grace period,
+ * which would cost every short `run` more than the run itself. */
+#define FOLLOW_AFTER_USEC (200 * 1000)
 
 static int on_journal(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Foreground *f = userdata;
 
         (void) sd_journal_process(f->journal);
         (void) container_journal_print_available(f->journal, &f->src, &f->log, stdout);
+        return 0;
+}
+
+static int follow_journal(Foreground *f) {
+        int fd, r;
+
+        if (f->follow)
+                return 0;
+        fd = sd_journal_get_fd(f->journal);   /* also picks up files added since the journal was opened */
+        if (fd < 0)
+                return fd;
+        r = sd_event_add_io(f->event, &f->follow, fd, EPOLLIN, on_journal, f);
+        if (r < 0)
+                return r;
+        (void) sd_journal_process(f->journal);
+        return container_journal_print_available(f->journal, &f->src, &f->log, stdout);
+}
+
+static int on_follow_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) follow_journal(userdata);
         return 0;
 }
 
@@ -601,6 +730,19 @@ static int on_wait_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         return sd_event_exit(f->event, 0);
 }
 
+static int on_start_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Foreground *f = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (!e)
+                return 0;
+        /* A command that cannot run still ends with an exit status (126/127), which the pending Wait
+         * receives: give it a moment before reporting why the start failed. */
+        f->start_errno = sd_bus_message_get_errno(reply) ?: EIO;
+        (void) sd_bus_error_copy(&f->start_error, e);
+        return sd_event_add_time_relative(f->event, &f->start_timeout, CLOCK_MONOTONIC, 5 * 1000000, 0, NULL, NULL);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Foreground *f = userdata;
 
@@ -610,14 +752,23 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+static int start_container_async(Foreground *f, bool interactive) {
+        if (interactive)
+                return sd_bus_call_method_async(f->bus, NULL, NYX_BUS_NAME, f->path, NYX_BUS_IFACE_CONTAINER, "Start",
+                                                on_start_reply, f, "a{sv}", 1,
+                                                "StandardInputFileDescriptor", "h", STDIN_FILENO);
+        return sd_bus_call_method_async(f->bus, NULL, NYX_BUS_NAME, f->path, NYX_BUS_IFACE_CONTAINER, "Start",
+                                        on_start_reply, f, "a{sv}", 0);
+}
+
 static int run_foreground(sd_bus *bus, const char *path, bool interactive) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         Foreground f = {
                 .bus = bus,
                 .path = path,
                 .log = { .tail = UINT64_MAX },
                 .exit_code = 125,
+                .start_error = SD_BUS_ERROR_NULL,
         };
         _cleanup_free_ char *id = NULL, *ident = NULL;
         sigset_t mask;
@@ -626,20 +777,14 @@ static int run_foreground(sd_bus *bus, const char *path, bool interactive) {
         r = container_log_source(bus, path, &f.src, &id, &ident);
         if (r < 0)
                 return r;
-        r = container_journal_open(&f.src, &f.log, false, &f.journal);
-        if (r < 0)
-                return log_error_errno(r, "Cannot open the journal: %m");
 
         r = sd_event_default(&event);
         if (r < 0)
-                goto finish;
+                return r;
         f.event = event;
         r = sd_bus_attach_event(bus, event, 0);
         if (r < 0)
-                goto finish;
-        r = sd_event_add_io(event, NULL, sd_journal_get_fd(f.journal), EPOLLIN, on_journal, &f);
-        if (r < 0)
-                goto finish;
+                return r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -650,40 +795,47 @@ static int run_foreground(sd_bus *bus, const char *path, bool interactive) {
         (void) sd_event_add_signal(event, NULL, SIGTERM, on_signal, &f);
         (void) sd_event_add_signal(event, NULL, SIGHUP, on_signal, &f);
 
-        /* Wait first: a --rm container may be gone by the time Start returns. */
+        /* Wait first: a --rm container may be gone by the time Start returns. Both go out now, and
+         * the journal is opened while nyxd and systemd start the container: every line is read from
+         * the journal's files, since the container's creation, so none is missed. */
         r = sd_bus_call_method_async(bus, NULL, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Wait",
                                      on_wait_reply, &f, "a{sv}", 1, "NextExit", "b", 1);
         if (r < 0)
-                goto finish;
+                return r;
+        r = start_container_async(&f, interactive);
+        if (r < 0)
+                return r;
+        (void) sd_bus_flush(bus);
 
-        r = start_container(bus, path, interactive, &error);
+        f.journal_stamp = journal_files_stamp();
+        r = container_journal_open(&f.src, &f.log, false, &f.journal);
         if (r < 0) {
-                /* A command that cannot run still ends with an exit status
-                 * (126/127), which the pending Wait receives. */
-                _cleanup_(sd_event_source_unrefp) sd_event_source *timeout = NULL;
-                (void) sd_event_add_time_relative(event, &timeout, CLOCK_MONOTONIC, 5 * 1000000, 0, NULL, NULL);
-                (void) sd_event_loop(event);
-                (void) sd_journal_process(f.journal);
-                (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
-                if (f.done && f.exit_code != 125) {
-                        r = f.exit_code;
-                        goto finish;
-                }
-                r = nyxctl_log_bus_error(&error, r, NULL);
+                log_error_errno(r, "Cannot open the journal: %m");
                 goto finish;
         }
+        r = sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, FOLLOW_AFTER_USEC, 0, on_follow_timer, &f);
+        if (r < 0)
+                goto finish;
 
-        (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
         r = sd_event_loop(event);
         if (r < 0)
                 goto finish;
 
-        /* nyxd answers Wait after journald took in everything the container wrote. */
+        /* nyxd answers Wait after journald took in everything the container wrote. Files journald
+         * added meanwhile are known to an unfollowed journal only once it looks again. */
+        if (!f.follow && journal_files_stamp() != f.journal_stamp)
+                (void) follow_journal(&f);
         (void) sd_journal_process(f.journal);
         (void) container_journal_print_available(f.journal, &f.src, &f.log, stdout);
-        r = f.exit_code;
+        if (f.start_errno > 0 && !(f.done && f.exit_code != 125))
+                r = nyxctl_log_bus_error(&f.start_error, -f.start_errno, NULL);
+        else
+                r = f.exit_code;
 
 finish:
+        sd_event_source_unref(f.follow);
+        sd_event_source_unref(f.start_timeout);
+        sd_bus_error_free(&f.start_error);
         sd_journal_close(f.journal);
         return r;
 }
@@ -704,18 +856,29 @@ int verb_run(int argc, char *argv[], void *userdata) {
         r = create_container(bus, o.spec, &path);
         if (r < 0)
                 return 125;
-        r = container_get_string(bus, path, "Id", &id);
-        if (r < 0)
-                return 125;
+        if (o.detach || o.tty) {   /* a foreground run gets it with the rest (container_log_source) */
+                r = container_get_string(bus, path, "Id", &id);
+                if (r < 0)
+                        return 125;
+        }
 
         if (o.detach) {
-                r = start_container(bus, path, o.interactive, &error);
+                /* With -t the container's stdin is its terminal. */
+                r = start_container(bus, path, o.interactive && !o.tty, &error);
                 if (r < 0) {
                         (void) nyxctl_log_bus_error(&error, r, NULL);
                         return 125;
                 }
                 printf("%s\n", id);
                 return 0;
+        }
+
+        if (o.tty) {
+                /* A terminal session: Attach, then Start, then relay until it exits or we detach. */
+                o.attach.start = true;
+                o.attach.forward_stdin = o.interactive;
+                o.attach.sig_proxy = true;
+                return container_attach_terminal(bus, path, id, &o.attach);
         }
 
         /* The container's exit status is nyxctl's; 125 when nyx itself failed, as docker. */

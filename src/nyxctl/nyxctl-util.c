@@ -8,6 +8,7 @@
 #include "log.h"
 #include "nyx-errors.h"
 #include "nyxctl.h"
+#include "string-util.h"
 
 int nyxctl_bus(sd_bus **ret) {
         int r;
@@ -94,24 +95,55 @@ int container_get_string(sd_bus *bus, const char *path, const char *property, ch
 
 int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *id = NULL, *ident = NULL;
         uint64_t created = 0;
+        const char *key;
         int r;
 
-        r = container_get_string(bus, path, "Id", &id);
-        if (r < 0)
-                return r;
-        r = container_get_string(bus, path, "SyslogIdentifier", &ident);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_trivial(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Created", &error, 't', &created);
+        /* One round trip for the three of them. */
+        r = sd_bus_call_method(bus, NYX_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error, &reply,
+                               "s", NYX_BUS_IFACE_CONTAINER);
         if (r < 0)
                 return nyxctl_log_bus_error(&error, r, NULL);
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                goto bad;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *s;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        goto bad;
+                if (streq(key, "Id") || streq(key, "SyslogIdentifier")) {
+                        r = sd_bus_message_read(reply, "v", "s", &s);
+                        if (r < 0)
+                                goto bad;
+                        if (free_and_strdup(streq(key, "Id") ? &id : &ident, s) < 0)
+                                return log_oom();
+                } else if (streq(key, "Created"))
+                        r = sd_bus_message_read(reply, "v", "t", &created);
+                else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        goto bad;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto bad;
+        }
+        if (r < 0)
+                goto bad;
+        if (!id || !ident) {
+                r = -EBADMSG;
+                goto bad;
+        }
 
         *src = (LogSource) { .id_full = id, .identifier = ident, .created_usec = created };
         *ret_id = TAKE_PTR(id);
         *ret_ident = TAKE_PTR(ident);
         return 0;
+bad:
+        return log_error_errno(r, "Cannot read the properties of %s: %m", path);
 }
 
 /* Call method on the container named name; no bus timeout of our own (stops

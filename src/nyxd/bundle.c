@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "nyx-errors.h"
 #include "oci-runtime.h"
 #include "output.h"
@@ -46,7 +47,29 @@ static int read_image_file(char * const *layers, const char *path, char **ret) {
         return 0;
 }
 
-static int write_etc_files(Container *c, const char *hostname) {
+/* /etc/hosts: localhost, the container's own name (on its address when it has one), --add-host. */
+static int hosts_text(const ContainerSpec *s, const char *hostname, const char *address, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n",
+                address ?: "127.0.1.1", hostname);
+        STRV_FOREACH(h, s->extra_hosts) {
+                const char *colon = strchr(*h, ':');
+                if (colon)
+                        fprintf(f, "%s\t%.*s\n", colon + 1, (int) (colon - *h), *h);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+static int write_etc_files(Container *c, const char *hostname, const char *address) {
         _cleanup_free_ char *hosts = NULL, *hostname_file = NULL, *resolv = NULL, *resolv_src = NULL,
                 *text = NULL;
         int r;
@@ -57,9 +80,9 @@ static int write_etc_files(Container *c, const char *hostname) {
         if (!hosts || !hostname_file || !resolv)
                 return -ENOMEM;
 
-        if (asprintf(&text, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
-                     hostname) < 0)
-                return -ENOMEM;
+        r = hosts_text(c->spec, hostname, address, &text);
+        if (r < 0)
+                return r;
         r = write_file_atomic(hosts, text, strlen(text), 0644);
         if (r < 0)
                 return r;
@@ -72,7 +95,18 @@ static int write_etc_files(Container *c, const char *hostname) {
         if (r < 0)
                 return r;
 
-        /* The host's resolvers, unless they are on loopback (useless in another netns). */
+        /* --dns, else the host's resolvers, unless they are on loopback (useless in another netns). */
+        if (c->spec->dns) {
+                text = mfree(text);
+                STRV_FOREACH(d, c->spec->dns) {
+                        char *t = strjoin(strempty(text), "nameserver ", *d, "\n");
+                        if (!t)
+                                return -ENOMEM;
+                        free(text);
+                        text = t;
+                }
+                return write_file_atomic(resolv, text, strlen(text), 0644);
+        }
         if (read_full_file("/etc/resolv.conf", 64 * 1024, &resolv_src, NULL) < 0 || strstr(resolv_src, "127.0.0."))
                 resolv_src = mfree(resolv_src);
         return write_file_atomic(resolv, resolv_src ?: "", resolv_src ? strlen(resolv_src) : 0, 0644);
@@ -151,8 +185,10 @@ int bundle_write(Container *c, const Image *image, char **ret_reason) {
         r = create_bind_sources(c->spec, ret_reason);
         if (r >= 0)
                 r = bundle_write_files(c, image, ret_reason);
-        if (r < 0)
+        if (r < 0) {
                 manager_remove_volumes(c->manager, created);
+                network_detach_container(c->manager, c->id);
+        }
         return r;
 }
 
@@ -180,6 +216,7 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
                 *hostname = NULL, *init = NULL;
         _cleanup_free_ OciVolumePath *volume_paths = NULL;
         _cleanup_free_ PrepareVolume *prepare_volumes = NULL;
+        _cleanup_(container_networking_done) ContainerNetworking net = {};
         size_t n_volumes = 0;
         const char *effective_user;
         PrepareConfig pc;
@@ -206,7 +243,10 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
         hostname = c->spec->hostname ? strdup(c->spec->hostname) : strndup(c->id, 12);
         if (!hostname)
                 return -ENOMEM;
-        r = write_etc_files(c, hostname);
+        r = network_attach_container(c, &net, ret_reason);
+        if (r < 0)
+                return r;
+        r = write_etc_files(c, hostname, net.address);
         if (r < 0)
                 return r;
 
@@ -245,6 +285,9 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
         if (r < 0)
                 return r;
 
+        _cleanup_free_ char *cgroups_path = strjoin("/nyx.slice/", c->unit, "/payload");
+        if (!cgroups_path)
+                return -ENOMEM;
         OciRuntimeContext ctx = {
                 .rootfs = rootfs,
                 .run_dir = c->dir,
@@ -259,6 +302,10 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
                 .volume_paths = volume_paths,
                 .n_volume_paths = n_volumes,
                 .host = &m->host_facts,
+                .netns_path = net.netns,
+                /* Where the unit's cgroup will be (nyx-prepare checks it against its own cgroup at
+                 * every start and rewrites it only when it differs, e.g. after a rename). */
+                .cgroups_path = cgroups_path,
         };
         r = oci_runtime_config_build(c->spec, &ctx, &config, ret_reason);
         if (r < 0)
@@ -284,6 +331,12 @@ static int bundle_write_files(Container *c, const Image *image, char **ret_reaso
                 .runtime = m->runtime_path,
                 .volumes = prepare_volumes,
                 .n_volumes = n_volumes,
+                .network_mode = net.mode,
+                .netns = net.netns,
+                .networks = net.networks,
+                .n_networks = net.n_networks,
+                .ports = c->spec->ports,
+                .n_ports = c->spec->n_ports,
         };
         return prepare_config_save(&pc, prepare);
 }

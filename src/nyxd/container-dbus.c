@@ -10,12 +10,15 @@
 #include "bus-json.h"
 #include "bus-util.h"
 #include "container-dbus.h"
+#include "network.h"
 #include "container-exec.h"
 #include "container-ops.h"
+#include "container-tty.h"
 #include "image.h"
 #include "manager.h"
 #include "nyx-errors.h"
 #include "output.h"
+#include "ports.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -221,6 +224,7 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("FinishedAt", "t", NULL, offsetof(Container, finished_usec), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MainPID", "u", NULL, offsetof(Container, main_pid), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RestartCount", "u", NULL, offsetof(Container, n_restarts), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Ports", "a(sqqs)", property_get_ports, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_usec, "a{sv}", options), SD_BUS_NO_RESULT,
@@ -235,6 +239,7 @@ const sd_bus_vtable container_vtable[] = {
                                 method_inspect, SD_BUS_VTABLE_UNPRIVILEGED),
         CONTAINER_OPS_METHODS,
         CONTAINER_EXEC_METHODS,
+        CONTAINER_TTY_METHODS,
         SD_BUS_VTABLE_END
 };
 
@@ -300,7 +305,7 @@ static json_object *json_time(uint64_t usec) {
 int container_inspect_json(Container *c, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         _cleanup_strv_free_ char **argv = NULL;
-        json_object *state, *spec = NULL, *args;
+        json_object *state, *spec = NULL, *args, *settings;
         Image *i = c->image_id ? manager_find_image(c->manager, c->image_id) : NULL;
         _cleanup_free_ char *name = strjoin("/", c->name);
         int r;
@@ -339,6 +344,10 @@ int container_inspect_json(Container *c, char **ret) {
         json_object_object_add(o, "Unit", json_object_new_string(c->unit));
         json_object_object_add(o, "ObjectPath", json_object_new_string(c->object_path));
         json_object_object_add(o, "Config", spec);
+        if (network_settings_json(c, &settings) >= 0) {
+                json_object_object_add(settings, "Ports", ports_json(c));
+                json_object_object_add(o, "NetworkSettings", settings);
+        }
 
         *ret = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return *ret ? 0 : -ENOMEM;

@@ -539,8 +539,8 @@ static int run_capture(char *const argv[], char **ret_out, char **ret_reason) {
         return 0;
 }
 
-/* A unit that just started runs crun run, which writes its state a few ms
- * later (the start job is done when crun was forked): wait up to 3 s. */
+/* crun's state exists once the unit is active (nyx-prepare launch reports ready after crun create);
+ * a unit that is still starting gets up to 3 s. */
 static void wait_for_runtime_state(const char *id) {
         _cleanup_free_ char *status = path_join("/run/crun", id, "status");
         struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -1342,6 +1342,9 @@ static int copy_to_work(Manager *m, void *userdata, char **ret_result, char **re
         }
         if (r != ARCHIVE_EOF)
                 return set_reason(ret_reason, -EBADMSG, "cannot read the tar stream: %s", strna(archive_error_string(a)));
+        /* The writer may still be sending the padding of the last record: take it, or it fails with EPIPE. */
+        for (char buf[4096]; read(op->fd, buf, sizeof(buf)) > 0;)
+                ;
         return 0;
 }
 

@@ -15,16 +15,21 @@
 #include "bus-util.h"
 #include "container-dbus.h"
 #include "container-ops.h"
+#include "container-tty.h"
+#include "cgroup-util.h"
 #include "container.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image.h"
 #include "journal-sync.h"
+#include "listen.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "nyx-errors.h"
 #include "output.h"
 #include "path-util.h"
+#include "ports.h"
 #include "ptr-array.h"
 #include "string-util.h"
 #include "strv.h"
@@ -41,6 +46,7 @@ static const char *const status_table[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_STOPPING] = "stopping",
         [CONTAINER_EXITED] = "exited",
         [CONTAINER_PAUSED] = "paused",
+        [CONTAINER_LISTENING] = "listening",
 };
 
 const char *container_status_to_string(ContainerStatus s) {
@@ -49,6 +55,20 @@ const char *container_status_to_string(ContainerStatus s) {
 
 bool container_is_active(const Container *c) {
         return IN_SET(c->status, CONTAINER_STARTING, CONTAINER_RUNNING, CONTAINER_STOPPING, CONTAINER_PAUSED);
+}
+
+/* An --rm container (or one rm -f is waiting for) that exited is removed right away
+ * (manager_unit_changed): its waiters are answered then, not before. */
+static bool container_goes_on_exit(const Container *c) {
+        return c->spec->auto_remove && !c->pending_start;
+}
+
+/* Its unit is there and not down: also between two runs of a restart policy (auto-restart), when the
+ * container counts as exited but systemd is about to start it again. */
+static bool container_unit_is_up(const Container *c) {
+        const char *a = c->unit_state.active_state;
+
+        return c->unit_state_known && !isempty(a) && !streq(a, "inactive") && !streq(a, "failed");
 }
 
 static uint64_t now_realtime_usec(void) {
@@ -266,9 +286,24 @@ int container_refresh(Container *c) {
         else
                 /* Started, and no exit recorded: its stop step never ran (a crash). */
                 c->status = c->started_usec > 0 ? CONTAINER_EXITED : CONTAINER_CREATED;
+        /* (not once stopped or being removed: its socket is on its way out) */
+        if (IN_SET(c->status, CONTAINER_EXITED, CONTAINER_CREATED) && container_listens(c) && !c->user_stopped &&
+            !c->spec->auto_remove && listen_socket_is_active(c))
+                c->status = CONTAINER_LISTENING;
 
-        if (c->status == CONTAINER_RUNNING && !s->control_group)
-                (void) unit_get_control_group(c->manager, c->unit, &s->control_group);
+        if (c->status == CONTAINER_RUNNING && !s->control_group) {
+                /* The main process is the container's PID 1, in <unit's cgroup>/payload: no need to
+                 * ask systemd for the unit's ControlGroup (a round trip before the start's reply). */
+                _cleanup_free_ char *cg = NULL;
+                char *e;
+
+                if (s->main_pid > 0 && cgroup_pid_get_path(s->main_pid, c->manager->cgroup_mode, &cg) >= 0 &&
+                    (e = endswith(cg, "/payload")) && e != cg) {
+                        *e = 0;
+                        s->control_group = TAKE_PTR(cg);
+                } else
+                        (void) unit_get_control_group(c->manager, c->unit, &s->control_group);
+        }
         if (c->status == CONTAINER_RUNNING && s->control_group &&
             container_payload_is_frozen(c->manager, s->control_group))
                 c->status = CONTAINER_PAUSED;
@@ -278,12 +313,15 @@ int container_refresh(Container *c) {
         if (old != c->status || old_exit != c->exit_code)
                 container_dbus_send_changed(c);
 
+        /* A terminal whose container side is gone: its last output to the journal, then closed. */
+        container_console_refresh(c);
+
         /* No ResetFailedUnit here: a restarting unit passes through "failed"
          * (systemd 252), and a reset would zero its restart counter and start
          * limit. CollectMode=inactive-or-failed frees the name anyway. */
         /* Only an exit nyx-prepare recorded ends a wait: that is when the
          * status is known. */
-        if (c->status == CONTAINER_EXITED && exited && c->n_waiters > 0)
+        if (c->status == CONTAINER_EXITED && exited && c->n_waiters > 0 && !container_goes_on_exit(c))
                 answer_waiters(c);
         return 0;
 }
@@ -388,6 +426,13 @@ int container_create(Manager *m, ContainerSpec *spec_in, const char *image_name,
                 return -ENOMEM;
         c->created_usec = now_realtime_usec();
         c->status = CONTAINER_CREATED;
+        /* A new container has no unit yet (one left by a removed container of the same name was
+         * stopped when it went): no need to ask systemd at the first refresh. */
+        c->unit_state_known = true;
+
+        r = ports_resolve(m, c->spec, image->config, error);
+        if (r < 0)
+                return r;
 
         r = mkdir_p(c->dir, 0700);
         if (r < 0)
@@ -404,12 +449,14 @@ int container_create(Manager *m, ContainerSpec *spec_in, const char *image_name,
 
         r = container_save(c);
         if (r < 0) {
+                network_detach_container(m, c->id);
                 (void) rm_rf(c->dir);
                 return sd_bus_error_set_errnof(error, r, "cannot write the record of %s: %m", name);
         }
 
         r = manager_add_container(m, c);
         if (r < 0) {
+                network_detach_container(m, c->id);
                 (void) rm_rf(c->dir);
                 return r;
         }
@@ -433,9 +480,10 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
         _cleanup_free_ char *description = NULL, *f_name = NULL, *f_id = NULL, *f_full = NULL,
                 *bundle = NULL;
         char id12[13];
-        char *prepare_start[] = { mgr->prepare_path, (char *) "start", c->dir, NULL };
         char *prepare_stop[] = { mgr->prepare_path, (char *) "stop", c->dir, NULL };
-        char *run[] = { mgr->runtime_path, (char *) "run", (char *) "--bundle", NULL, c->id, NULL };
+        /* nyx-prepare launch sets the container up, has crun create it, hands its PID 1 to systemd as
+         * the unit's main process and starts it: no monitor process stays behind per container. */
+        char *launch[] = { mgr->prepare_path, (char *) "launch", c->dir, NULL };
         char *devices[] = {
                 (char *) "/dev/null", (char *) "rwm", (char *) "/dev/zero", (char *) "rwm",
                 (char *) "/dev/full", (char *) "rwm", (char *) "/dev/random", (char *) "rwm",
@@ -453,8 +501,13 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
         f_full = strjoin("CONTAINER_ID_FULL=", c->id);
         if (!bundle || !description || !f_name || !f_id || !f_full)
                 return -ENOMEM;
-        run[3] = bundle;
         char *fields[] = { f_name, f_id, f_full, NULL };
+        /* -t: crun sends the pty master to nyxd's console socket (container-tty.c); nyx-prepare launch
+         * passes --console-socket=PATH on to crun create. */
+        _cleanup_strv_free_ char **run_tty = NULL;
+        r = container_console_run_argv(c, launch, &run_tty);
+        if (r < 0)
+                return r;
 
         if ((r = unit_property_string(m, "Description", description)) < 0 ||
             (r = unit_property_string(m, "Slice", "nyx.slice")) < 0 ||
@@ -462,8 +515,9 @@ static int append_unit_properties(sd_bus_message *m, void *userdata) {
             (r = unit_property_string(m, "KillMode", "mixed")) < 0 ||
 
             (r = unit_property_string(m, "CollectMode", "inactive-or-failed")) < 0 ||
-            (r = unit_property_exec(m, "ExecStartPre", prepare_start, false)) < 0 ||
-            (r = unit_property_exec(m, "ExecStart", run, false)) < 0 ||
+            (r = unit_property_string(m, "Type", "notify")) < 0 ||
+            (r = unit_property_string(m, "NotifyAccess", "all")) < 0 ||
+            (r = unit_property_exec(m, "ExecStart", run_tty ?: launch, false)) < 0 ||
             (r = unit_property_exec(m, "ExecStopPost", prepare_stop, false)) < 0 ||
             (r = start->stdin_fd >= 0 ?
                  sd_bus_message_append(m, "(sv)", "StandardInputFileDescriptor", "h", start->stdin_fd) :
@@ -546,15 +600,33 @@ int container_start(Container *c, sd_bus_message *message, sd_bus_error *error) 
         return container_start_with_stdin(c, -EBADF, message, error);
 }
 
+int container_append_unit_properties(sd_bus_message *m, Container *c) {
+        UnitStart start = { .container = c, .stdin_fd = -EBADF };
+
+        return append_unit_properties(m, &start);
+}
+
 int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *message, sd_bus_error *error) {
         UnitStart start = { .container = c, .stdin_fd = stdin_fd };
+        size_t n_waiters = c->n_waiters;
         int r;
 
+        /* Waiters of a stopped container wait for the run this starts (NextExit): the last run's
+         * state.json, still there until below, must not answer them. */
+        c->n_waiters = 0;
         (void) container_refresh(c);
+        c->n_waiters = n_waiters;
         if (container_is_active(c))
                 return message ? sd_bus_reply_method_return(message, NULL) : 0;   /* docker: starting a running one is fine */
+        if (container_listens(c))
+                return listen_start(c, message, error);   /* the first connection starts it */
         if (c->pending_start)
                 return sd_bus_error_setf(error, NYX_ERROR_IN_USE, "container %s is already being started", c->name);
+        if (c->spec->tty) {
+                r = container_console_prepare(c);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "cannot make the console socket of %s: %m", c->name);
+        }
 
         /* A fresh run: forget how the last one ended. */
         {
@@ -570,8 +642,9 @@ int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *messa
                 (void) container_save(c);
         }
 
-        if (!c->unit_state_known || !isempty(c->unit_state.active_state))
-                (void) unit_reset_failed(c->manager, c->unit);   /* a failed unit of the last run */
+        /* A failed unit of the last run; a container that never ran has none (saves a round trip). */
+        if (c->status != CONTAINER_CREATED && (!c->unit_state_known || !isempty(c->unit_state.active_state)))
+                (void) unit_reset_failed(c->manager, c->unit);
         unit_state_done(&c->unit_state);
         c->unit_state = (UnitState) { .active_state = "activating", .sub_state = "start-pre",
                                       .memory_current = UINT64_MAX, .cpu_usage_nsec = UINT64_MAX,
@@ -625,7 +698,9 @@ int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message,
                 c->user_stopped = true;
                 (void) container_save(c);
         }
-        if (!container_is_active(c))
+        if (container_listens(c))
+                listen_stop(c);
+        if (!container_is_active(c) && !container_unit_is_up(c))
                 return sd_bus_reply_method_return(message, NULL);
         if (c->status == CONTAINER_PAUSED)
                 (void) container_thaw(c);   /* frozen processes cannot act on the stop signal */
@@ -648,6 +723,15 @@ int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message,
         }
 
         r = unit_stop(c->manager, c->unit, on_stop_job_done, s, error);
+        if (r < 0 && sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit")) {
+                /* It ended (the SIGKILL above, or on its own) and systemd collected the unit before the
+                 * stop reached it: stopped. Its exit was recorded by its stop step. */
+                sd_bus_error_free(error);
+                stop_request_free(s);
+                c->unit_state_known = false;
+                (void) container_refresh(c);
+                return sd_bus_reply_method_return(message, NULL);
+        }
         if (r < 0) {
                 stop_request_free(s);
                 return r;
@@ -656,11 +740,18 @@ int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message,
 }
 
 int container_kill(Container *c, int signo, sd_bus_error *error) {
+        int r;
+
         (void) container_refresh(c);
         if (!container_is_active(c))
                 return sd_bus_error_setf(error, NYX_ERROR_NOT_RUNNING, "container %s is not running", c->name);
-        /* The main process is crun, which forwards signals to the container's PID 1. */
-        return unit_kill(c->manager, c->unit, "main", signo, error);
+        /* The main process is the container's PID 1. */
+        r = unit_kill(c->manager, c->unit, "main", signo, error);
+        if (r < 0 && sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit")) {
+                sd_bus_error_free(error);
+                return sd_bus_error_setf(error, NYX_ERROR_NOT_RUNNING, "container %s is not running", c->name);
+        }
+        return r;
 }
 
 int container_wait(Container *c, sd_bus_message *message, bool next_exit) {
@@ -685,24 +776,36 @@ int container_remove(Container *c, bool force, sd_bus_error *error) {
         int r;
 
         (void) container_refresh(c);
-        if (container_is_active(c)) {
+        if (container_listens(c) && (force || !container_is_active(c)))
+                listen_stop(c);
+        if (container_is_active(c) || container_unit_is_up(c)) {
                 if (!force)
                         return sd_bus_error_setf(error, NYX_ERROR_IN_USE,
-                                                 "container %s is running: stop it first, or use rm -f", c->name);
-                /* -f: SIGKILL, as docker does, then wait for the unit to go. */
+                                                 "container %s is %s: stop it first, or use rm -f", c->name,
+                                                 container_is_active(c) ? "running" : "restarting");
+                /* -f: SIGKILL, as docker does, and a stop job so that no restart policy brings it
+                 * back; then wait for the unit to go. */
                 if (c->status == CONTAINER_PAUSED)
                         (void) container_thaw(c);
                 (void) unit_kill(m, c->unit, "all", SIGKILL, NULL);
+                (void) unit_stop(m, c->unit, NULL, NULL, NULL);
                 return -EAGAIN;
         }
 
         (void) unit_reset_failed(m, c->unit);
+        ports_remove_rules(c);
         if (c->volumes_on_remove > 0 || (c->volumes_on_remove == 0 && c->spec->auto_remove))
                 (void) volume_anonymous_names(m, c->spec, &anonymous);
         /* What the stop step could not remove (it races with the kernel
          * reaping killed processes) goes now: the unit is gone for good. */
         container_clean_up_orphaned(c);
+        container_console_forget(c);
+        network_detach_container(m, c->id);
         r = rm_rf(c->dir);
+        /* Who waits for an --rm or rm -f container hears of its end once it is gone: a new container
+         * may take its name right away. */
+        if (c->n_waiters > 0)
+                answer_waiters(c);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot remove %s: %m", c->dir);
 
@@ -748,9 +851,18 @@ void manager_unit_changed(Manager *m, const char *unit, const char *interface, s
         if (c->unit_state_known)
                 (void) unit_state_apply_changes(&c->unit_state, interface, changed);
         (void) container_refresh(c);
-        if (c->status == CONTAINER_EXITED && c->spec->auto_remove && !c->pending_start && !c->removing) {
+        if (c->status == CONTAINER_EXITED && container_goes_on_exit(c) && !c->removing &&
+            !container_unit_is_up(c)) {
+                _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+
                 c->removing = true;
-                (void) container_remove(c, false, NULL);
+                if (container_remove(c, false, &error) < 0) {
+                        /* It stays; nobody may wait for it forever. */
+                        log_warning("Cannot remove container %s: %s", c->name, strna(error.message));
+                        c->removing = false;
+                        if (c->n_waiters > 0)
+                                answer_waiters(c);
+                }
         }
 }
 
@@ -866,7 +978,7 @@ static void manager_stop_unknown_units(Manager *m) {
                 return;
         while (sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                                    NULL, NULL) > 0)
-                if (!manager_find_container_by_unit(m, name)) {
+                if (!manager_find_container_by_unit(m, name) && !listen_unit_name_is_ours(name)) {
                         log_warning("Stopping %s: no container record belongs to it.", name);
                         (void) unit_stop(m, name, NULL, NULL, NULL);
                 }
@@ -887,5 +999,7 @@ void manager_clean_up_and_restart(Manager *m) {
                 i++;
         }
 
+        manager_remove_stale_port_rules(m);
         manager_restart_after_boot(m);
+        manager_restore_listeners(m);
 }

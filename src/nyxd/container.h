@@ -19,6 +19,7 @@ typedef enum ContainerStatus {
         CONTAINER_STOPPING,
         CONTAINER_EXITED,
         CONTAINER_PAUSED,
+        CONTAINER_LISTENING,       /* --listen: down, its socket waiting for the first connection */
         _CONTAINER_STATUS_MAX,
 } ContainerStatus;
 
@@ -72,6 +73,8 @@ int container_create(Manager *m, ContainerSpec *spec, const char *image_name, sd
 
 /* Start its unit; the reply is sent when systemd's job finished. */
 int container_start(Container *c, sd_bus_message *message, sd_bus_error *error);
+/* The properties of its unit, as a start makes it (without stdin), for listen.c's aux unit. */
+int container_append_unit_properties(sd_bus_message *m, Container *c);
 /* The same with stdin_fd (>= 0) as the unit's standard input (run -i); systemd keeps it for restarts. */
 int container_start_with_stdin(Container *c, int stdin_fd, sd_bus_message *message, sd_bus_error *error);
 int container_stop(Container *c, uint64_t timeout_usec, sd_bus_message *message, sd_bus_error *error);

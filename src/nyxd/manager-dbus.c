@@ -18,6 +18,7 @@
 #include "nyx-errors.h"
 #include "string-util.h"
 #include "strv.h"
+#include "network-dbus.h"
 #include "volume-dbus.h"
 
 static int property_get_runtime(
@@ -270,6 +271,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         MANAGER_IMAGE_METHODS,
         MANAGER_VOLUME_METHODS,
+        MANAGER_NETWORK_METHODS,
         MANAGER_CONTAINER_OPS_METHODS,
         SD_BUS_VTABLE_END
 };
@@ -293,6 +295,9 @@ int manager_dbus_register(Manager *m) {
         if (r < 0)
                 return r;
         r = volume_dbus_register(m);
+        if (r < 0)
+                return r;
+        r = network_dbus_register(m);
         if (r < 0)
                 return r;
 

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-util.h"
+#include "container-tty.h"
 #include "container.h"
 #include "image-store.h"
 #include "image.h"
@@ -23,6 +24,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "unit.h"
+#include "network.h"
 #include "volume.h"
 
 int manager_new(Manager **ret) {
@@ -75,6 +77,9 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_volumes; i++)
                 volume_free(m->volumes[i]);
         free(m->volumes);
+        for (size_t i = 0; i < m->n_networks; i++)
+                network_free(m->networks[i]);
+        free(m->networks);
         return mfree(m);
 }
 
@@ -115,6 +120,9 @@ int manager_startup(Manager *m) {
         r = manager_load_volumes(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to load volumes: %m");
+        r = manager_load_networks(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load networks: %m");
 
         r = sd_bus_default_system(&m->bus);
         if (r < 0)
@@ -128,6 +136,11 @@ int manager_startup(Manager *m) {
         r = manager_load_containers(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to load containers: %m");
+        /* Before anything starts a container: the terminals kept in systemd's fd store. */
+        r = manager_restore_consoles(m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot take back containers' terminals from the fd store: %m");
+        manager_clean_up_networks(m);
         manager_clean_up_and_restart(m);
 
         r = manager_dbus_register(m);

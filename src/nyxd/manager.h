@@ -15,6 +15,7 @@ typedef struct Container Container;
 typedef struct Image Image;
 typedef struct PendingJob PendingJob;
 typedef struct Volume Volume;
+typedef struct Network Network;
 
 typedef struct Manager {
         sd_event *event;
@@ -33,6 +34,8 @@ typedef struct Manager {
         size_t n_images;
         Volume **volumes;
         size_t n_volumes;
+        Network **networks;
+        size_t n_networks;
         PendingJob *jobs;            /* systemd jobs we wait for */
 
         char *prepare_path;          /* nyx-prepare */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nyx-prepare: run by each container unit, as ExecStartPre= ("start") and
+/* nyx-prepare: run by each container unit, as ExecStart= ("launch") and
  * ExecStopPost= ("stop"), so that a unit restarted by systemd works even when
- * nyxd is not running. "start" mounts the rootfs and points the bundle's
- * cgroupsPath into the unit's own cgroup; "stop" deletes what crun left,
- * unmounts and records how the container ended. */
+ * nyxd is not running. "launch" mounts the rootfs, points the bundle's
+ * cgroupsPath into the unit's own cgroup, sets up the network and then hands
+ * the container's PID 1 to systemd (prepare-launch.c); "stop" deletes what
+ * crun left, unmounts and records how the container ended. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,10 @@
 #include "nyx-errors.h"
 #include "path-util.h"
 #include "prepare-config.h"
+#include "prepare-launch.h"
+#include "spawn.h"
+#include "prepare-network.h"
+#include "prepare-ports.h"
 #include "string-util.h"
 #include "user-resolve.h"
 #include "volume-util.h"
@@ -73,29 +78,13 @@ static uint64_t now_realtime_usec(void) {
  * cgroup2 line where cgroup2 is what is mounted, name=systemd otherwise
  * (/proc/self/cgroup lists every hierarchy the kernel has, mounted or not). */
 static int own_cgroup(char **ret) {
-        _cleanup_free_ char *s = NULL;
         CGroupMode mode;
-        const char *key;
-        char *p;
         int r;
 
         r = cgroup_detect_mode("/sys/fs/cgroup", &mode);
         if (r < 0)
                 return r;
-        r = read_full_file("/proc/self/cgroup", 0, &s, NULL);
-        if (r < 0)
-                return r;
-
-        key = mode == CGROUP_MODE_UNIFIED ? "0::" : ":name=systemd:";
-        p = startswith(s, key) ? s : strstr(s, key);
-        if (p && p != s && mode == CGROUP_MODE_UNIFIED && p[-1] != '\n')
-                p = strstr(s, "\n0::");
-        if (!p)
-                return -ENOMEDIUM;
-        p = strstr(p, key) + strlen(key);
-        p[strcspn(p, "\n")] = 0;
-        *ret = strdup(p);
-        return *ret ? 0 : -ENOMEM;
+        return cgroup_pid_get_path(0, mode, ret);
 }
 
 static int patch_cgroups_path(const PrepareConfig *c) {
@@ -119,6 +108,13 @@ static int patch_cgroups_path(const PrepareConfig *c) {
         if (!json_object_object_get_ex(o, "linux", &linux_o)) {
                 linux_o = json_object_new_object();
                 json_object_object_add(o, "linux", linux_o);
+        }
+        /* nyxd wrote where the unit's cgroup normally is: no rewrite (and fsync) when it is there. */
+        json_object *cur;
+        if (json_object_object_get_ex(linux_o, "cgroupsPath", &cur) && json_object_is_type(cur, json_type_string) &&
+            streq(json_object_get_string(cur), payload)) {
+                json_object_put(o);
+                return 0;
         }
         json_object_object_add(linux_o, "cgroupsPath", json_object_new_string(payload));
         r = write_json_atomic(config_path, o);
@@ -382,30 +378,22 @@ static int do_start(const PrepareConfig *c) {
                         return status;   /* the unit fails with docker's status for it */
                 }
         }
+        r = prepare_network_start(c);
+        if (r < 0) {
+                (void) umount2(c->rootfs, MNT_DETACH);
+                return r;
+        }
+        r = prepare_ports_start(c);
+        if (r < 0) {
+                prepare_ports_stop(c);
+                prepare_network_stop(c);
+                (void) umount2(c->rootfs, MNT_DETACH);
+                return r;
+        }
         r = write_state(c, "running", 0, NULL);
         if (r < 0)
                 return log_error_errno(r, "Cannot record the container's state: %m");
         return 0;
-}
-
-static int run_wait(char *const argv[]) {
-        int status;
-        pid_t pid;
-
-        pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0)
-                        (void) dup2(null, STDOUT_FILENO);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* crun leaves empty payload cgroups behind in some v1 hierarchies, and the
@@ -526,13 +514,20 @@ static int do_stop(const PrepareConfig *c) {
         if (!crun_state)
                 return log_oom();
         if (access(crun_state, F_OK) == 0) {
-                char *argv[] = { (char *) c->runtime, (char *) "delete", (char *) "--force", (char *) c->id, NULL };
-                (void) run_wait(argv);
+                /* The main process was the container's PID 1: once it is gone, so is everything in its
+                 * PID namespace, and all `crun delete` would still do is what is done below plus
+                 * removing its state directory. Otherwise (launch failed half-way), ask crun. */
+                if (exit_code_from_environment() < 0 || rm_rf(crun_state) < 0) {
+                        char *argv[] = { (char *) c->runtime, (char *) "delete", (char *) "--force", (char *) c->id, NULL };
+                        (void) spawn_wait(argv, true);
+                }
         }
 
         if (umount2(c->rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
                 log_warning("Cannot unmount %s: %m", c->rootfs);
         remove_payload_cgroups(c);
+        prepare_ports_stop(c);
+        prepare_network_stop(c);
 
         r = write_state(c, "exited", exit_code, getenv("SERVICE_RESULT"));
         if (r < 0)
@@ -543,11 +538,20 @@ static int do_stop(const PrepareConfig *c) {
 int main(int argc, char *argv[]) {
         _cleanup_(prepare_config_freep) PrepareConfig *c = NULL;
         _cleanup_free_ char *path = NULL;
+        const char *console_socket = NULL;
         int r;
 
         log_set_prefix("nyx-prepare");
-        if (argc != 3 || (!streq(argv[1], "start") && !streq(argv[1], "stop"))) {
-                log_error("usage: nyx-prepare start|stop CONTAINER-DIR");
+        /* launch [--console-socket=PATH] DIR: the path goes on to crun create (-t). */
+        if (argc == 4 && streq(argv[1], "launch") && startswith(argv[2], "--console-socket=")) {
+                console_socket = startswith(argv[2], "--console-socket=");
+                argv[2] = argv[3];
+                argc = 3;
+        }
+        if (!(argc == 3 && (streq(argv[1], "start") || streq(argv[1], "launch") || streq(argv[1], "stop"))) &&
+            !(streq_ptr(argv[1], "proxy") && (argc == 4 || argc == 5))) {
+                log_error("usage: nyx-prepare start|launch [--console-socket=PATH]|stop CONTAINER-DIR | "
+                          "proxy CONTAINER-DIR PORT [IDLE-SEC]");
                 return EXIT_FAILURE;
         }
 
@@ -560,7 +564,15 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
-        r = streq(argv[1], "start") ? do_start(c) : do_stop(c);
+        if (streq(argv[1], "proxy"))
+                return prepare_proxy(c, argv[3], argc == 5 ? argv[4] : NULL) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (streq(argv[1], "launch")) {
+                /* start, then become the container: the unit's ExecStart= */
+                r = do_start(c);
+                if (r == 0)
+                        r = prepare_launch(c, console_socket);
+        } else
+                r = streq(argv[1], "start") ? do_start(c) : do_stop(c);
         if (r > 0)
                 return r;   /* 126/127: the command cannot run */
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include "container-spec.h"
@@ -1641,6 +1642,47 @@ int network_mode_to_string(const NetworkMode *n, char **ret) {
         return 0;
 }
 
+int parse_ip_flag(const char *s, char **ret_reason) {
+        struct in_addr a;
+
+        if (!s || inet_pton(AF_INET, s, &a) != 1)
+                return reason_flag(ret_reason, "--ip", s, "not an IPv4 address");
+        return 0;
+}
+
+int parse_dns_flag(const char *s, char **ret_reason) {
+        unsigned char buf[sizeof(struct in6_addr)];
+
+        if (!s || (inet_pton(AF_INET, s, buf) != 1 && inet_pton(AF_INET6, s, buf) != 1))
+                return reason_flag(ret_reason, "--dns", s, "not an IP address");
+        return 0;
+}
+
+int parse_add_host_flag(const char *s, char **ret_reason) {
+        _cleanup_free_ char *host = NULL;
+        unsigned char buf[sizeof(struct in6_addr)];
+        const char *colon, *ip;
+
+        colon = s ? strchr(s, ':') : NULL;
+        if (!colon)
+                return reason_flag(ret_reason, "--add-host", s, "expected HOST:IP");
+        host = strndup(s, colon - s);
+        if (!host)
+                return -ENOMEM;
+        ip = colon + 1;
+        if (hostname_validate(host, NULL) < 0)
+                return reason_flag(ret_reason, "--add-host", s, "invalid host name '%s'", host);
+        if (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1)
+                return reason_flag(ret_reason, "--add-host", s, "'%s' is not an IP address", ip);
+        return 0;
+}
+
+int parse_network_alias_flag(const char *s, char **ret_reason) {
+        if (!s || hostname_validate(s, NULL) < 0)
+                return reason_flag(ret_reason, "--network-alias", s, "invalid name: letters, digits, '-' and '.'");
+        return 0;
+}
+
 /* ---- validators ---------------------------------------------------------------------------------- */
 
 bool container_id_is_valid(const char *id) {
@@ -1741,7 +1783,13 @@ ContainerSpec *container_spec_free(ContainerSpec *s) {
         free(s->mounts);
         strv_free(s->sysctls);
         network_mode_done(&s->network);
+        free(s->ip);
+        strv_free(s->dns);
+        strv_free(s->extra_hosts);
+        strv_free(s->network_aliases);
         free(s->log_tag);
+        free(s->ports);
+        free(s->listen);
         return mfree(s);
 }
 
@@ -1817,6 +1865,14 @@ int container_spec_validate(const ContainerSpec *s, char **ret_reason) {
                 return reason_set(ret_reason, "--oom-score-adj %d: must be between -1000 and 1000", s->oom_score_adj);
         if (s->restart.type != RESTART_POLICY_NO && s->auto_remove)
                 return reason_set(ret_reason, "conflicting options: cannot specify both --restart and --rm");
+        if (s->ip && !IN_SET(s->network.type, NETWORK_MODE_BRIDGE, NETWORK_MODE_NETWORK))
+                return reason_set(ret_reason, "--ip needs a bridge network (--network bridge or a network's name)");
+        if (s->network_aliases && s->network.type != NETWORK_MODE_NETWORK)
+                return reason_set(ret_reason, "--network-alias is only supported on user-defined networks "
+                                  "(nyxctl network create NAME, then --network NAME)");
+        if ((s->dns || s->extra_hosts) && s->network.type == NETWORK_MODE_CONTAINER)
+                return reason_set(ret_reason, "conflicting options: --dns/--add-host and --network container:%s",
+                                  strna(s->network.name));
         if (s->hostname && s->network.type == NETWORK_MODE_CONTAINER)
                 return reason_set(ret_reason, "conflicting options: --hostname and --network container:%s",
                                   strna(s->network.name));
@@ -1826,6 +1882,29 @@ int container_spec_validate(const ContainerSpec *s, char **ret_reason) {
                                 return reason_flag(ret_reason, "--sysctl", *kv,
                                                    "net.* sysctls are not allowed with --network host: "
                                                    "they would change the host's network namespace");
+        if ((s->n_ports > 0 || s->publish_all) &&
+            IN_SET(s->network.type, NETWORK_MODE_NONE, NETWORK_MODE_HOST, NETWORK_MODE_CONTAINER))
+                return reason_set(ret_reason, "conflicting options: port publishing (-p, -P) and --network %s: "
+                                  "published ports need a bridge network", s->network.type == NETWORK_MODE_NONE ? "none" :
+                                  s->network.type == NETWORK_MODE_HOST ? "host" : "container:...");
+        if (s->listen && s->network.type == NETWORK_MODE_HOST)
+                return reason_set(ret_reason, "conflicting options: --listen and --network host: the container "
+                                  "would listen on the host's port itself");
+        if (s->idle_timeout_usec > 0 && !s->listen)
+                return reason_set(ret_reason, "--idle-timeout needs --listen: only a socket-activated container "
+                                  "is stopped when idle");
+        if (s->listen && (s->auto_remove || s->restart.type != RESTART_POLICY_NO))
+                return reason_set(ret_reason, "conflicting options: --listen with %s: the socket starts the "
+                                  "container on demand", s->auto_remove ? "--rm" : "--restart");
+        for (size_t i = 0; i < s->n_ports; i++)
+                for (size_t j = i + 1; j < s->n_ports; j++)
+                        if (port_mapping_conflicts(&s->ports[i], &s->ports[j]))
+                                return reason_set(ret_reason, "-p: host port %u/%s is published twice",
+                                                  s->ports[j].host_port, port_protocol_to_string(s->ports[j].protocol));
+        for (size_t i = 0; s->listen && i < s->n_ports; i++)
+                if (port_mapping_conflicts(s->listen, &s->ports[i]))
+                        return reason_set(ret_reason, "conflicting options: --listen and -p both publish host port %u",
+                                          s->listen->host_port);
         if (s->seccomp_profile && !streq(s->seccomp_profile, "unconfined") && s->seccomp_profile[0] != '/')
                 return reason_flag(ret_reason, "--security-opt seccomp", s->seccomp_profile,
                                    "expected 'unconfined' or the absolute path of a profile");
@@ -2127,6 +2206,43 @@ int container_spec_to_json(const ContainerSpec *s, json_object **ret) {
                 if (r < 0)
                         return r;
         }
+        if (s->n_ports > 0) {
+                _cleanup_strv_free_ char **l = NULL;
+
+                for (size_t i = 0; i < s->n_ports; i++) {
+                        char *p;
+
+                        r = port_mapping_to_string(&s->ports[i], &p);
+                        if (r < 0)
+                                return r;
+                        r = strv_consume(&l, p);
+                        if (r < 0)
+                                return r;
+                }
+                r = json_add_strv(o, "ports", l, false);
+                if (r < 0)
+                        return r;
+        }
+        if (s->publish_all && (r = json_add_bool(o, "publishAll", true)) < 0)
+                return r;
+        if (s->listen) {
+                _cleanup_free_ char *l = NULL;
+
+                r = port_mapping_to_string(s->listen, &l);
+                if (r < 0)
+                        return r;
+                r = json_add_string(o, "listen", l);
+                if (r < 0)
+                        return r;
+        }
+        if (s->idle_timeout_usec > 0 &&
+            (r = json_add_int(o, "idleTimeoutUSec", (int64_t) MIN(s->idle_timeout_usec, (uint64_t) INT64_MAX))) < 0)
+                return r;
+        if ((r = json_add_string(o, "ip", s->ip)) < 0 ||
+            (r = json_add_strv(o, "dns", s->dns, false)) < 0 ||
+            (r = json_add_strv(o, "extraHosts", s->extra_hosts, false)) < 0 ||
+            (r = json_add_strv(o, "networkAliases", s->network_aliases, false)) < 0)
+                return r;
         r = json_add_string(o, "logTag", s->log_tag);
         if (r < 0)
                 return r;
@@ -2409,6 +2525,48 @@ int container_spec_from_json(json_object *o, ContainerSpec **ret, char **ret_rea
                                 network_mode_done(&s->network);
                                 r = parse_network_mode(n, &s->network, ret_reason);
                         }
+                } else if (streq(key, "ports")) {
+                        _cleanup_strv_free_ char **l = NULL;
+
+                        r = json_get_strv(v, key, &l, ret_reason);
+                        s->ports = mfree(s->ports);
+                        s->n_ports = 0;
+                        STRV_FOREACH(p, l) {
+                                if (r < 0)
+                                        break;
+                                r = parse_port_flag(*p, &s->ports, &s->n_ports, ret_reason);
+                        }
+                } else if (streq(key, "publishAll"))
+                        r = json_get_bool(v, key, &s->publish_all, ret_reason);
+                else if (streq(key, "listen")) {
+                        _cleanup_free_ char *l = NULL;
+
+                        r = json_get_string(v, key, &l, ret_reason);
+                        if (r >= 0) {
+                                s->listen = mfree(s->listen);
+                                s->listen = malloc(sizeof(PortMapping));
+                                r = s->listen ? parse_listen_flag(l, s->listen, ret_reason) : -ENOMEM;
+                                if (r < 0)
+                                        s->listen = mfree(s->listen);
+                        }
+                } else if (streq(key, "idleTimeoutUSec")) {
+                        r = json_get_int(v, key, 0, INT64_MAX, &i, ret_reason);
+                        s->idle_timeout_usec = (uint64_t) i;
+                } else if (streq(key, "ip")) {
+                        r = json_get_string(v, key, &s->ip, ret_reason);
+                        if (r >= 0)
+                                r = parse_ip_flag(s->ip, ret_reason);
+                } else if (streq(key, "dns") || streq(key, "extraHosts") || streq(key, "networkAliases")) {
+                        char ***dest = streq(key, "dns") ? &s->dns : streq(key, "extraHosts") ? &s->extra_hosts :
+                                &s->network_aliases;
+                        int (*check)(const char *, char **) = streq(key, "dns") ? parse_dns_flag :
+                                streq(key, "extraHosts") ? parse_add_host_flag : parse_network_alias_flag;
+
+                        *dest = strv_free(*dest);
+                        r = json_get_strv(v, key, dest, ret_reason);
+                        STRV_FOREACH(e, *dest)
+                                if (r >= 0)
+                                        r = check(*e, ret_reason);
                 } else if (streq(key, "logTag"))
                         r = json_get_string(v, key, &s->log_tag, ret_reason);
                 else

@@ -34,6 +34,12 @@
  *   mounts                            ["type=bind,source=/a,target=/b,readonly", ...]  (--mount syntax)
  *   tmpfs                             ["/run:size=64m,exec", ...]          (--tmpfs syntax)
  *   network                           "bridge" | "none" | "host" | NAME | "container:NAME"
+ *   ip                                string (--ip, IPv4)
+ *   dns, extraHosts, networkAliases   string arrays (--dns IP, --add-host HOST:IP, --network-alias NAME)
+ *   ports                             ["8080:80/tcp", "127.0.0.1:0:53/udp", ...]  (-p syntax, one port each)
+ *   publishAll                        boolean (-P)
+ *   listen                            "[ip:]HOSTPORT:CONTAINERPORT"        (--listen syntax)
+ *   idleTimeoutUSec                   integer (--idle-timeout; needs listen)
  *
  * Unknown keys are refused, so a misspelt bus option is an error, not silently ignored. */
 
@@ -44,6 +50,7 @@
 #include <json-c/json.h>
 
 #include "macro.h"
+#include "port-mapping.h"
 
 #define CONTAINER_ID_LENGTH 64U
 #define CONTAINER_SHM_SIZE_DEFAULT (UINT64_C(64) << 20)
@@ -170,7 +177,16 @@ typedef struct ContainerSpec {
         bool tty;
         bool interactive;
         NetworkMode network;
+        char *ip;                       /* --ip: IPv4 address on the (first) network; NULL = the next free one */
+        char **dns;                     /* --dns: resolver addresses for /etc/resolv.conf */
+        char **extra_hosts;             /* --add-host: "HOST:IP" */
+        char **network_aliases;         /* --network-alias: more names on a user network */
         char *log_tag;
+        PortMapping *ports;             /* -p, expanded; a host port 0 (or a range) is picked by nyxd at create */
+        size_t n_ports;
+        bool publish_all;               /* -P: the image's ExposedPorts, on free host ports (resolved at create) */
+        PortMapping *listen;            /* --listen: a socket unit owns the host port (NULL = none) */
+        uint64_t idle_timeout_usec;     /* --idle-timeout: with --listen, stop when idle that long (0 = never) */
 } ContainerSpec;
 
 int container_spec_new(ContainerSpec **ret);
@@ -283,6 +299,11 @@ int parse_capability(const char *flag, const char *s, char **ret, char **ret_rea
 /* --network: bridge (also "default"), none, host, container:NAME, or a network's name. */
 int parse_network_mode(const char *s, NetworkMode *ret, char **ret_reason);
 int network_mode_to_string(const NetworkMode *n, char **ret);
+/* --ip: an IPv4 address; --dns: an IPv4 or IPv6 address; --add-host HOST:IP; --network-alias NAME. */
+int parse_ip_flag(const char *s, char **ret_reason);
+int parse_dns_flag(const char *s, char **ret_reason);
+int parse_add_host_flag(const char *s, char **ret_reason);
+int parse_network_alias_flag(const char *s, char **ret_reason);
 void network_mode_done(NetworkMode *n);
 
 /* --memory, --shm-size, ...: a size with an optional binary suffix (b, k, m, g, t). */

@@ -2,11 +2,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include <systemd/sd-id128.h>
 
 #include "journal-logs.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "path-util.h"
 #include "string-util.h"
 
 int container_journal_open(const LogSource *src, const LogOptions *o, bool from_now, sd_journal **ret) {
@@ -175,4 +179,23 @@ int parse_log_time(const char *s, uint64_t now_usec, uint64_t *ret) {
                 return -EINVAL;
         *ret = (uint64_t) timegm(&tm) * 1000000;
         return 0;
+}
+
+uint64_t journal_files_stamp(void) {
+        static const char *const roots[] = { "/run/log/journal", "/var/log/journal" };
+        char mid[SD_ID128_STRING_MAX];
+        sd_id128_t id;
+        uint64_t stamp = 0;
+
+        if (sd_id128_get_machine(&id) < 0)
+                return 0;
+        sd_id128_to_string(id, mid);
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+                _cleanup_free_ char *dir = path_join(roots[i], mid);
+                struct stat st;
+
+                if (dir && stat(dir, &st) >= 0)
+                        stamp = stamp * 31 + (uint64_t) st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec;
+        }
+        return stamp;
 }

@@ -36,6 +36,10 @@ int container_journal_open(const LogSource *src, const LogOptions *o, bool from_
 
 /* Print everything available now (MESSAGE only, or with a timestamp).
  * Returns the number of entries printed. */
+/* A stamp of the local journal directories (their mtimes): it changes when journald adds a file
+ * (rotation), which a journal opened without sd_journal_get_fd() (inotify) does not notice. */
+uint64_t journal_files_stamp(void);
+
 int container_journal_print_available(sd_journal *j, const LogSource *src, const LogOptions *o, FILE *f);
 
 /* "2024-01-01T10:00:00", "10m" (ago), a unix timestamp: -> realtime usec */

@@ -10,6 +10,7 @@
 #define NYX_BUS_IFACE_CONTAINER "org.nyx.engine1.Container"
 #define NYX_BUS_IFACE_IMAGE     "org.nyx.engine1.Image"
 #define NYX_BUS_IFACE_VOLUME    "org.nyx.engine1.Volume"
+#define NYX_BUS_IFACE_NETWORK   "org.nyx.engine1.Network"
 
 #define NYX_ERROR_NO_SUCH_CONTAINER   "org.nyx.engine1.NoSuchContainer"
 #define NYX_ERROR_NO_SUCH_IMAGE       "org.nyx.engine1.NoSuchImage"

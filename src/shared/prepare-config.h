@@ -3,8 +3,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "macro.h"
+#include "port-mapping.h"
 
 /* What nyx-prepare needs to set a container up and tear it down, written by
  * nyxd into the container's directory as prepare.json. */
@@ -17,6 +19,25 @@ typedef struct PrepareVolume {
         bool populate;      /* copy the image's content at destination into it while it is new */
         bool image;         /* size-limited: dir/disk.img is loop-mounted at dir/_data */
 } PrepareVolume;
+
+/* A network the container is on (bridge mode or a user network): nyx-prepare makes the bridge when it
+ * is missing (after a reboot), a veth pair with the container's side as interface inside netns, and
+ * rewrites the members' /etc/hosts when dns is set (see src/network/hosts.h). */
+typedef struct PrepareNetwork {
+        char *name;
+        char *dir;          /* STATE/networks/NAME: network.json, leases.json, lock */
+        char *bridge;
+        char *subnet;       /* "10.89.0.0/16" */
+        char *address;      /* the container's, "10.89.0.2" */
+        unsigned prefix;
+        char *gateway;
+        uint32_t mtu;
+        bool internal;      /* no default route */
+        bool dns;           /* members resolve each other by name (user networks) */
+        char *interface;    /* "eth0" inside */
+        char *host_veth;    /* the host side, <= 15 characters */
+        char **aliases;     /* --network-alias */
+} PrepareNetwork;
 
 typedef struct PrepareConfig {
         char *id;
@@ -32,6 +53,12 @@ typedef struct PrepareConfig {
         char *runtime;      /* crun */
         PrepareVolume *volumes;
         size_t n_volumes;
+        char *network_mode;         /* "bridge", "network", "none", "host", "container"; NULL: none */
+        char *netns;                /* the netns file to make/join; NULL for none and host */
+        PrepareNetwork *networks;   /* networks[0] is the primary: its address is the container's IP */
+        size_t n_networks;
+        PortMapping *ports;         /* published ports, every host port resolved ("Ports": -p syntax) */
+        size_t n_ports;
 } PrepareConfig;
 
 PrepareConfig *prepare_config_free(PrepareConfig *c);

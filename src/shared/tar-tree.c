@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive_entry.h>
-
+#include "archive-dl.h"
 #include "fd-util.h"
 #include "macro.h"
 #include "string-util.h"
@@ -24,10 +23,10 @@ static int reason_errno(char **ret_reason, int r, const char *what, const char *
 }
 
 static int archive_error(struct archive *a, char **ret_reason, const char *path) {
-        int e = archive_errno(a);
+        int e = sym_archive_errno(a);
 
         if (ret_reason && !*ret_reason)
-                (void) asprintf(ret_reason, "cannot archive %s: %s", path, archive_error_string(a) ?: "error");
+                (void) asprintf(ret_reason, "cannot archive %s: %s", path, sym_archive_error_string(a) ?: "error");
         return e > 0 ? -e : -EIO;
 }
 
@@ -43,14 +42,14 @@ static int write_file_data(struct archive *a, int fd, const char *path, char **r
                         return reason_errno(ret_reason, -errno, "cannot read", path);
                 if (n == 0)
                         return 0;
-                if (archive_write_data(a, buf, n) != n)
+                if (sym_archive_write_data(a, buf, n) != n)
                         return archive_error(a, ret_reason, path);
         }
 }
 
 static int write_tree(struct archive *a, int dir_fd, const char *name, const char *archive_name, unsigned depth,
                       char **ret_reason) {
-        _cleanup_(archive_entry_freep) struct archive_entry *e = NULL;
+        _cleanup_(sym_archive_entry_freep) struct archive_entry *e = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         int r;
@@ -72,11 +71,11 @@ static int write_tree(struct archive *a, int dir_fd, const char *name, const cha
                         return reason_errno(ret_reason, -errno, "cannot stat", archive_name);
         }
 
-        e = archive_entry_new();
+        e = sym_archive_entry_new();
         if (!e)
                 return -ENOMEM;
-        archive_entry_copy_stat(e, &st);
-        archive_entry_set_pathname(e, archive_name);
+        sym_archive_entry_copy_stat(e, &st);
+        sym_archive_entry_set_pathname(e, archive_name);
         if (S_ISLNK(st.st_mode)) {
                 char target[PATH_MAX + 1];
                 ssize_t n = readlinkat(dir_fd, name, target, sizeof(target) - 1);
@@ -84,12 +83,12 @@ static int write_tree(struct archive *a, int dir_fd, const char *name, const cha
                 if (n < 0)
                         return reason_errno(ret_reason, -errno, "cannot read the symlink", archive_name);
                 target[n] = 0;
-                archive_entry_set_symlink(e, target);
+                sym_archive_entry_set_symlink(e, target);
         }
         if (!S_ISREG(st.st_mode))
-                archive_entry_set_size(e, 0);
+                sym_archive_entry_set_size(e, 0);
 
-        if (archive_write_header(a, e) != ARCHIVE_OK)
+        if (sym_archive_write_header(a, e) != ARCHIVE_OK)
                 return archive_error(a, ret_reason, archive_name);
 
         if (S_ISREG(st.st_mode))
@@ -128,5 +127,14 @@ static int write_tree(struct archive *a, int dir_fd, const char *name, const cha
 }
 
 int tar_write_tree(struct archive *a, int dir_fd, const char *name, const char *archive_name, char **ret_reason) {
+        const char *e = NULL;
+        int r;
+
+        r = dlopen_libarchive(&e);
+        if (r < 0) {
+                if (ret_reason)
+                        *ret_reason = strdup(e ?: "cannot load libarchive");
+                return r;
+        }
         return write_tree(a, dir_fd, name, archive_name, 0, ret_reason);
 }

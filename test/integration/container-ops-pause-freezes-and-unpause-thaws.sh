@@ -12,6 +12,8 @@ wait_until "cnt | grep -q ."
 
 assert_eq "$(nyxctl pause pz)" pz "pause output"
 assert_eq "$(nyxctl ps --format '{{.Names}} {{.State}}' --filter name=pz)" "pz paused" "ps after pause"
+[[ $(nyxctl ps --format '{{.Status}}' --filter name=pz) =~ ^Up\ .*\ \(Paused\)$ ]] ||
+        fail "ps STATUS of a paused container: expected 'Up ... (Paused)', got '$(nyxctl ps --format '{{.Status}}' --filter name=pz)'"
 assert_eq "$(nyxctl inspect -f '{{.State.Status}} {{.State.Paused}} {{.State.Running}}' pz)" "paused true false" "inspect after pause"
 cg=$(systemctl show -p ControlGroup --value nyx-pz.service)
 if [[ -d /sys/fs/cgroup/freezer ]]; then

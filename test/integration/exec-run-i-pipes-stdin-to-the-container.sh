@@ -21,5 +21,7 @@ assert_eq "$(nyxctl exec run-null readlink /proc/1/fd/0)" /dev/null "the contain
 
 expect_failure nyxctl create -i "$BUSYBOX" true
 assert_contains "$err" "use nyxctl run -i" "create -i"
-expect_failure nyxctl run -t "$BUSYBOX" true
-assert_contains "$err" "nyxctl exec -it" "run -t"
+# -t: the container's stdio is a pty of its own, relayed even when ours is no terminal.
+assert_eq "$(nyxctl run -t --rm "$BUSYBOX" tty </dev/null | tr -d '\r')" /dev/pts/0 "run -t tty"
+assert_eq "$(echo piped | nyxctl run -i -t --rm "$BUSYBOX" sh -c 'read l; echo "got $l"' | tr -d '\r' | tail -1)" \
+        "got piped" "echo piped | run -i -t"

@@ -27,6 +27,8 @@ config=/var/lib/nyx/containers/$id/bundle/config.json
 jq -e '.linux.seccomp.syscalls[0].args[0].op == "SCMP_CMP_GE"' "$config" >/dev/null || fail "linux.seccomp is not in config.json"
 jq -e '.annotations["run.oci.seccomp_bpf_data"] == null' "$config" >/dev/null ||
         fail "nyxd precompiled a profile it should have left to crun"
+# journald takes nyxd's lines in a moment after nyxd wrote them
+wait_until "journalctl --sync; journalctl -u nyxd.service --since '$since' --no-pager -o cat | grep -q 'cannot precompile its seccomp filter'" 50
 assert_contains "$(journalctl -u nyxd.service --since "$since" --no-pager -o cat)" \
         "cannot precompile its seccomp filter" "nyxd's warning"
 nyxctl rm sc-fallback >/dev/null
