@@ -246,6 +246,25 @@ int verb_wait(int argc, char *argv[], void *userdata) {
         return ret;
 }
 
+static int container_inspect_one(sd_bus *bus, const char *name, json_object **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_object *o;
+        const char *s;
+        int r;
+
+        r = container_call(bus, name, "Inspect", &reply, "");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &s);
+        if (r < 0)
+                return log_error_errno(r, "Bad reply from nyxd: %m");
+        o = json_tokener_parse(s);
+        if (!o)
+                return log_error_errno(EBADMSG, "nyxd sent unreadable JSON");
+        *ret = o;
+        return 0;
+}
+
 int verb_inspect(int argc, char *argv[], void *userdata) {
         static const struct option options[] = {
                 { "help",   no_argument,       NULL, 'h' },
@@ -253,9 +272,8 @@ int verb_inspect(int argc, char *argv[], void *userdata) {
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(json_object_putp) json_object *all = json_object_new_array();
         const char *format = NULL;
-        int c, r, ret = 0;
+        int c, r;
 
         verb_getopt_reset();
         while ((c = verb_getopt("inspect", argc, argv, ":hf:", options)) >= 0)
@@ -277,34 +295,7 @@ int verb_inspect(int argc, char *argv[], void *userdata) {
         if (r < 0)
                 return r;
 
-        for (int i = optind; i < argc; i++) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                json_object *o;
-                const char *s;
-
-                r = container_call(bus, argv[i], "Inspect", &reply, "");
-                if (r >= 0)
-                        r = sd_bus_message_read(reply, "s", &s);
-                if (r < 0) {
-                        ret = r;
-                        continue;
-                }
-                o = json_tokener_parse(s);
-                if (!o)
-                        return log_error_errno(EBADMSG, "nyxd sent unreadable JSON");
-                if (format) {
-                        _cleanup_free_ char *out = NULL;
-                        r = format_template(format, o, &out);
-                        json_object_put(o);
-                        if (r < 0)
-                                return log_error_errno(r, "inspect: bad --format '%s'", format);
-                        printf("%s\n", out);
-                } else
-                        json_object_array_add(all, o);
-        }
-        if (!format)
-                printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        return ret;
+        return print_inspected(bus, "inspect", argv + optind, argc - optind, format, container_inspect_one);
 }
 
 int verb_logs(int argc, char *argv[], void *userdata) {

@@ -223,12 +223,9 @@ static int verb_network_inspect(int argc, char *argv[], void *userdata) {
                 {}
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(json_object_putp) json_object *all = json_object_new_array();
         const char *format = NULL;
-        int c, r, ret = 0;
+        int c, r;
 
-        if (!all)
-                return log_oom();
         verb_getopt_reset();
         while ((c = verb_getopt("network inspect", argc, argv, ":hf:", options)) >= 0)
                 switch (c) {
@@ -248,28 +245,7 @@ static int verb_network_inspect(int argc, char *argv[], void *userdata) {
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;
-        for (int i = optind; i < argc; i++) {
-                json_object *o = NULL;
-
-                r = network_inspect_one(bus, argv[i], &o);
-                if (r < 0) {
-                        ret = r;
-                        continue;
-                }
-                if (format) {
-                        _cleanup_free_ char *out = NULL;
-
-                        r = format_template(format, o, &out);
-                        json_object_put(o);
-                        if (r < 0)
-                                return log_error_errno(r, "network inspect: bad --format '%s'", format);
-                        printf("%s\n", out);
-                } else
-                        json_object_array_add(all, o);
-        }
-        if (!format)
-                printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        return ret;
+        return print_inspected(bus, "network inspect", argv + optind, argc - optind, format, network_inspect_one);
 }
 
 static int verb_network_rm(int argc, char *argv[], void *userdata) {

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "nyx-errors.h"
 #include "nyxctl.h"
+#include "output.h"
 #include "string-util.h"
 
 int nyxctl_bus(sd_bus **ret) {
@@ -217,4 +218,35 @@ int parse_creds(const char *verb, const char *arg, char **ret_user, const char *
         *ret_user = user;
         *ret_pass = colon + 1;
         return 0;
+}
+
+int print_inspected(sd_bus *bus, const char *verb, char **names, size_t n_names, const char *format,
+                    inspect_one_t inspect_one) {
+        _cleanup_(json_object_putp) json_object *all = json_object_new_array();
+        int r, ret = 0;
+
+        if (!all)
+                return log_oom();
+        for (size_t i = 0; i < n_names; i++) {
+                json_object *o = NULL;
+
+                r = inspect_one(bus, names[i], &o);
+                if (r < 0) {
+                        ret = r;
+                        continue;
+                }
+                if (format) {
+                        _cleanup_free_ char *out = NULL;
+
+                        r = format_template(format, o, &out);
+                        json_object_put(o);
+                        if (r < 0)
+                                return log_error_errno(r, "%s: bad --format '%s'", verb, format);
+                        printf("%s\n", out);
+                } else
+                        json_object_array_add(all, o);
+        }
+        if (!format)
+                printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        return ret;
 }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include <json-c/json.h>
 #include <systemd/sd-bus.h>
 
 #include "journal-logs.h"
@@ -46,6 +47,13 @@ int container_call_each(sd_bus *bus, char **names, size_t n_names, const char *m
 /* Where a container's output is in the journal (see journal-logs.h); the
  * strings src points to are returned for the caller to free. */
 int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident);
+
+/* `inspect` of several objects: one JSON array of what inspect_one returns for each name, or with a
+ * format, format_template() of each on a line. Names that fail are reported by inspect_one and make
+ * the result negative; the others are still shown. */
+typedef int (*inspect_one_t)(sd_bus *bus, const char *name, json_object **ret);
+int print_inspected(sd_bus *bus, const char *verb, char **names, size_t n_names, const char *format,
+                    inspect_one_t inspect_one);
 
 /* Verbs return a negative errno (already reported) or the exit status. */
 int verb_info(int argc, char *argv[], void *userdata);
