@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1411,7 +1413,7 @@ static int lock_down_child(void *userdata) {
         _cleanup_free_ char *outside = path_join(a->t->base, "outside-new");
         int fd;
 
-        if (unpack_worker_lock_down(a->t->layer_fd) < 0)
+        if (unpack_worker_lock_down(a->t->layer_fd, -EBADF) < 0)
                 return 10;
         fd = openat(a->t->layer_fd, "inside", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
@@ -1436,7 +1438,7 @@ static int lock_down_metadata_child(void *userdata) {
 
         if (!victim || !up)
                 return 9;
-        if (unpack_worker_lock_down(a->t->layer_fd) < 0)
+        if (unpack_worker_lock_down(a->t->layer_fd, -EBADF) < 0)
                 return 10;
         (void) chmod(victim, 04777);
         (void) chown(victim, 4242, 4242);
@@ -1451,7 +1453,7 @@ static int lock_down_metadata_child(void *userdata) {
 static int lock_down_devices_child(void *userdata) {
         const LockDownArgs *a = userdata;
 
-        if (unpack_worker_lock_down(a->t->layer_fd) < 0)
+        if (unpack_worker_lock_down(a->t->layer_fd, -EBADF) < 0)
                 return 10;
         if (mknodat(a->t->layer_fd, "whiteout", S_IFCHR | 0, makedev(0, 0)) < 0)
                 return 11;
@@ -1520,4 +1522,64 @@ TEST(unpack_worker_lock_down_confines_file_access_to_the_layer) {
         ASSERT_EQ(run_in_child(lock_down_child, &a), 0);
         ASSERT_EQ(count_outside(&t), 0);
         ASSERT_EQ(faccessat(t.layer_fd, "dir/link", F_OK, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* The input fd is on a file of the store: through it, a subverted worker must not change that
+ * file's mode, owner, xattrs, flags or times; reading it still works. */
+typedef struct InputArgs {
+        const TestDir *t;
+        int input_fd;
+} InputArgs;
+
+static int lock_down_input_child(void *userdata) {
+        const InputArgs *a = userdata;
+        struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+        char c;
+        int flags = 0;
+
+        if (unpack_worker_lock_down(a->t->layer_fd, a->input_fd) < 0)
+                return 10;
+        if (fchmod(a->input_fd, 04777) >= 0 || errno != EPERM)
+                return 11;
+        if (fchown(a->input_fd, 4242, 4242) >= 0 || errno != EPERM)
+                return 12;
+        if (fchownat(a->input_fd, "", 4242, 4242, AT_EMPTY_PATH) >= 0 || errno != EPERM)
+                return 13;
+        if (fsetxattr(a->input_fd, "user.nyx-test", "x", 1, 0) >= 0 || errno != EPERM)
+                return 14;
+        if (futimens(a->input_fd, ts) >= 0 || errno != EPERM)
+                return 15;
+        if (ioctl(a->input_fd, FS_IOC_GETFLAGS, &flags) >= 0 || errno != EPERM)
+                return 16;
+        if (pread(a->input_fd, &c, 1, 0) != 1 || c != 'b')
+                return 17;
+        return 0;
+}
+
+TEST(unpack_worker_lock_down_protects_the_input_file) {
+        _cleanup_(test_dir_done) TestDir t = { .layer_fd = -EBADF };
+        _cleanup_free_ char *blob = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st0, st;
+        char v[8];
+
+        if (geteuid() != 0) {
+                printf("  (skipped: chroot() and fchown() need root)\n");
+                return;
+        }
+        ASSERT_OK(test_dir_new(&t));
+        blob = path_join(t.base, "blob");
+        ASSERT_NOT_NULL(blob);
+        ASSERT_OK(write_file_atomic(blob, "blob", 4, 0444));
+        ASSERT_OK(stat(blob, &st0));
+        fd = open(blob, O_RDONLY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        InputArgs a = { &t, fd };
+        ASSERT_EQ(run_in_child(lock_down_input_child, &a), 0);
+        ASSERT_OK(stat(blob, &st));
+        ASSERT_EQ(st.st_mode & 07777, 0444U);
+        ASSERT_EQ(st.st_uid, 0U);
+        ASSERT_EQ(st.st_gid, 0U);
+        ASSERT_EQ(st.st_mtim.tv_sec, st0.st_mtim.tv_sec);
+        ASSERT_TRUE(fgetxattr(fd, "user.nyx-test", v, sizeof(v)) < 0);
 }

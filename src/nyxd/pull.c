@@ -281,7 +281,7 @@ _noreturn_ static void unpacker_main(int in, int more, int dir, int reply, uint6
                 (void) EVP_DigestInit_ex(md, EVP_sha256(), NULL);
         EVP_MD_CTX_free(md);
 
-        r = unpack_worker_lock_down(4);
+        r = unpack_worker_lock_down(4, 3);
         if (r < 0) {
                 if (asprintf(&reason, "unpack worker could not be locked down: %s", strerror(-r)) < 0)
                         reason = NULL;

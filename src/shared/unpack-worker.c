@@ -158,6 +158,40 @@ static int seccomp_deny_devices(void) {
         return seccomp_load(ctx);
 }
 
+/* The input is an fd on a blob of the store (load) or on a staging blob about to be committed
+ * (pull), open read-only; but metadata calls need no write access: a subverted worker could chmod,
+ * chown, set xattrs or file flags (FS_IOC_SETFLAGS) or timestamps on that file through its fd.
+ * Deny every such call on that fd number. */
+static int seccomp_protect_input(int fd) {
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        static const char *const calls[] = {
+                "fchmod", "fchown", "fsetxattr", "fremovexattr", "ioctl", "fchmodat", "fchmodat2",
+                "fchownat", "utimensat", "futimesat", "ftruncate", "fallocate",
+        };
+        int r;
+
+        if (fd < 0)
+                return 0;
+        ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                int nr = seccomp_syscall_resolve_name(calls[i]);
+
+                if (nr == __NR_SCMP_ERROR)
+                        continue;   /* unknown to this libseccomp */
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) fd));
+                if (r == -EDOM || r == -EINVAL)
+                        continue;   /* not a system call of this architecture */
+                if (r < 0)
+                        return r;
+        }
+        return seccomp_load(ctx);
+}
+
 /* Landlock does not cover metadata: chmod(), chown(), setxattr() and utimensat() by path would still
  * reach every file of the system. With the layer directory as the root, every path resolves beneath
  * it, ".." included; the seccomp filter that follows denies chroot(), which closes the classic
@@ -170,7 +204,7 @@ static int chroot_into(int dir_fd) {
         return 0;
 }
 
-int unpack_worker_lock_down(int dest_dir_fd) {
+int unpack_worker_lock_down(int dest_dir_fd, int input_fd) {
         int r;
 
         r = chroot_into(dest_dir_fd);
@@ -181,6 +215,9 @@ int unpack_worker_lock_down(int dest_dir_fd) {
         if (r < 0)
                 return r;
         r = seccomp_deny_devices();
+        if (r < 0)
+                return r;
+        r = seccomp_protect_input(input_fd);
         if (r < 0)
                 return r;
         return landlock_confine_beneath(dest_dir_fd);
@@ -256,7 +293,7 @@ _noreturn_ static void worker_child(int input_fd, int dest_dir_fd, int reply_fd,
                         (void) EVP_DigestInit_ex(md, EVP_sha256(), NULL);
                 EVP_MD_CTX_free(md);
 
-                r = unpack_worker_lock_down(dest_dir_fd);
+                r = unpack_worker_lock_down(dest_dir_fd, input_fd);
                 if (r < 0 && asprintf(&reason, "unpack worker could not be locked down: %s", strerror(-r)) < 0)
                         reason = NULL;
         }

@@ -7,11 +7,12 @@
  * every path, also of chmod()/chown()/setxattr(), which Landlock does not cover, resolves beneath it;
  * the working directory is it), seccomp_lock_down_unpacker() and a filter that lets it make no
  * device node but the 0:0 character device of a whiteout (so unpack_in_worker() with allow_devices
- * fails on device entries with EPERM), then, where the kernel has Landlock
+ * fails on device entries with EPERM), no metadata change (chmod, chown, xattrs, ioctl, times) of the
+ * file behind input_fd (< 0: none), then, where the kernel has Landlock
  * (ABI >= 2), no file system access outside dest_dir_fd (already open file descriptors keep working),
  * no TCP, no signals or abstract sockets outside. Irreversible: call it in a child. Returns 0 (also
  * when Landlock or chroot() is unavailable) or a negative errno. */
-int unpack_worker_lock_down(int dest_dir_fd);
+int unpack_worker_lock_down(int dest_dir_fd, int input_fd);
 
 /* Like layer_unpack(), but in a forked child that closes every other fd and calls
  * unpack_worker_lock_down() first, so a libarchive bug exploited by a hostile layer is contained.
