@@ -337,3 +337,25 @@ int ipam_release(const char *network_dir, const char *id) {
         r = leases_save(&l, network_dir);
         return r < 0 ? r : 1;
 }
+
+int ipam_rename(const char *network_dir, const char *id, const char *name) {
+        _cleanup_(leases_done) Leases l = {};
+        _cleanup_close_ int lock = -EBADF;
+        Lease *lease;
+        int r;
+
+        lock = ipam_lock(network_dir);
+        if (lock < 0)
+                return lock;
+        r = leases_load(network_dir, &l);
+        if (r < 0)
+                return r;
+        lease = leases_find(&l, id);
+        if (!lease)
+                return 0;
+        r = free_and_strdup(&lease->name, name);
+        if (r < 0)
+                return r;
+        r = leases_save(&l, network_dir);
+        return r < 0 ? r : 1;
+}

@@ -64,3 +64,5 @@ int ipam_allocate(const char *network_dir,
 
 /* Under the lock: drop the container's lease. 1 if it had one, 0 if not. */
 int ipam_release(const char *network_dir, const char *id);
+/* Under the lock: the name the other members resolve the container by. 1 if it had a lease, 0 if not. */
+int ipam_rename(const char *network_dir, const char *id, const char *name);

@@ -23,6 +23,7 @@
 #include "bus-util.h"
 #include "container-dbus.h"
 #include "container-ops.h"
+#include "network.h"
 #include "container.h"
 #include "fd-util.h"
 #include "fileio.h"
@@ -696,6 +697,7 @@ int method_container_rename(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = bundle_set_name(c, name);
         if (r < 0)
                 log_warning_errno(r, "Cannot record the new name of %s in its bundle: %m", name);
+        network_rename_container(m, c->id, name);
 
         (void) sd_bus_emit_properties_changed(sd_bus_message_get_bus(msg), c->object_path,
                                               NYX_BUS_IFACE_CONTAINER, "Name", "Unit", "SyslogIdentifier", NULL);

@@ -478,6 +478,15 @@ void network_detach_container(Manager *m, const char *id) {
                 log_warning_errno(r, "Cannot remove the network namespace %s: %m", ns);
 }
 
+void network_rename_container(Manager *m, const char *id, const char *name) {
+        for (size_t i = 0; i < m->n_networks; i++) {
+                int r = ipam_rename(m->networks[i]->dir, id, name);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot record the new name of container %s on network %s: %m", id,
+                                          m->networks[i]->config->name);
+        }
+}
+
 int network_settings_json(Container *c, json_object **ret) {
         _cleanup_(prepare_config_freep) PrepareConfig *pc = NULL;
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();

@@ -57,6 +57,8 @@ void container_networking_done(ContainerNetworking *n);
 int network_attach_container(Container *c, ContainerNetworking *ret, char **ret_reason);
 /* At rm (and after a failed create): its leases go, and its netns file. */
 void network_detach_container(Manager *m, const char *id);
+/* After a rename: what the other members of its networks resolve it by (from its next start). */
+void network_rename_container(Manager *m, const char *id, const char *name);
 
 /* `network connect`: a lease (--ip, --alias), the network in its prepare.json, and when it runs the
  * interface at once. `disconnect`: the reverse. Errors go to *error. */

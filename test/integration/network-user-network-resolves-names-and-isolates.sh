@@ -45,6 +45,17 @@ nyxctl start nr-client >/dev/null
 nyxctl exec nr-web grep -q nr-client /etc/hosts || fail "nr-web's /etc/hosts lacks the restarted nr-client"
 nyxctl exec nr-client ping -c1 -W2 www >/dev/null || fail "the restarted nr-client cannot ping www"
 
+# Renamed (while stopped), it is found by its new name only.
+nyxctl stop -t 1 nr-client >/dev/null
+nyxctl rename nr-client nr-renamed
+nyxctl start nr-renamed >/dev/null
+nyxctl exec nr-web ping -c1 -W2 nr-renamed >/dev/null || fail "nr-web cannot ping the renamed nr-renamed"
+nyxctl exec nr-web grep -qw nr-client /etc/hosts && fail "nr-web's /etc/hosts still has the old name nr-client"
+nyxctl rename nr-renamed nr-client 2>/dev/null && fail "a running container was renamed"
+nyxctl stop -t 1 nr-renamed >/dev/null
+nyxctl rename nr-renamed nr-client
+nyxctl start nr-client >/dev/null
+
 # In use: refused, naming the containers.
 expect_failure nyxctl network rm nr-one
 assert_contains "$err" "in use by containers" "network rm of a network in use"
