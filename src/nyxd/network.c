@@ -773,6 +773,12 @@ int network_disconnect(Network *n, Container *c, sd_bus_error *error) {
         if (i < 0)
                 return sd_bus_error_setf(error, NYX_ERROR_INVALID_ARGUMENT,
                                          "container %s is not connected to network %s", c->name, n->config->name);
+        /* Published ports lead to the address on the first network: without it they would lead
+         * nowhere, and the container would have no default route. */
+        if (i == 0 && pc->n_ports > 0 && container_is_active(c))
+                return sd_bus_error_setf(error, NYX_ERROR_IN_USE,
+                                         "container %s publishes ports to its address on network %s: stop it before "
+                                         "disconnecting it from that network", c->name, n->config->name);
         gone = pc->networks[i];
         memmove(&pc->networks[i], &pc->networks[i + 1], (pc->n_networks - i - 1) * sizeof(PrepareNetwork));
         pc->n_networks--;

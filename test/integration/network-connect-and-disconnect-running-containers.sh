@@ -50,4 +50,10 @@ nyxctl exec nd-app ping -c1 -W2 nd-db >/dev/null || fail "nd-app, connected whil
 nyxctl run -d --network none --name nd-none "$BUSYBOX" sleep 1000 >/dev/null
 expect_failure nyxctl network connect nd-back nd-none
 assert_contains "$err" "cannot be connected" "connect of a --network none container"
+# A running container's published ports lead to its first network: that one stays while it runs.
+nyxctl run -d --network nd-front -p 18080:80 --name nd-pub "$BUSYBOX" sleep 1000 >/dev/null
+expect_failure nyxctl network disconnect nd-front nd-pub
+assert_contains "$err" "publishes ports" "disconnecting the network a running container publishes on"
+nyxctl stop -t 1 nd-pub >/dev/null
+nyxctl network disconnect nd-front nd-pub
 exit 0
