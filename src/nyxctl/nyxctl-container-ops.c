@@ -782,18 +782,8 @@ static int verb_container_prune(int argc, char *argv[], void *userdata) {
         if (verb_check_args("nyxctl", "container prune", argc - optind, argv + optind, 0, 0) < 0)
                 return -EINVAL;
 
-        if (!force) {
-                char answer[16] = "";
-
-                fputs("WARNING! This will remove all stopped containers.\n"
-                      "Are you sure you want to continue? [y/N] ", stdout);
-                fflush(stdout);
-                if (!fgets(answer, sizeof(answer), stdin) || !IN_SET(answer[0], 'y', 'Y')) {
-                        if (!answer[0])
-                                putchar('\n');
-                        return 0;
-                }
-        }
+        if (!force && !confirm_prune("This will remove all stopped containers."))
+                return 0;
 
         r = nyxctl_bus(&bus);
         if (r < 0)

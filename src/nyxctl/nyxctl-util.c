@@ -250,3 +250,17 @@ int print_inspected(sd_bus *bus, const char *verb, char **names, size_t n_names,
                 printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         return ret;
 }
+
+bool confirm_prune(const char *what) {
+        char answer[16] = "";
+
+        /* On stdout, as docker asks. */
+        printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", what);
+        fflush(stdout);
+        if (!fgets(answer, sizeof(answer), stdin) || !IN_SET(answer[0], 'y', 'Y')) {
+                if (!answer[0])
+                        putchar('\n');
+                return false;
+        }
+        return true;
+}

@@ -429,17 +429,8 @@ static int verb_volume_prune(int argc, char *argv[], void *userdata) {
         if (verb_check_args("nyxctl", "volume prune", argc - optind, argv + optind, 0, 0) < 0)
                 return -EINVAL;
 
-        if (!force) {
-                char answer[16] = "";
-
-                fprintf(stderr, "WARNING! This will remove all volumes not used by at least one container.\n"
-                                "Are you sure you want to continue? [y/N] ");
-                fflush(stderr);
-                if (!fgets(answer, sizeof(answer), stdin) || !IN_SET(answer[0], 'y', 'Y')) {
-                        fprintf(stderr, "\n");
-                        return 0;
-                }
-        }
+        if (!force && !confirm_prune("This will remove all volumes not used by at least one container."))
+                return 0;
 
         r = nyxctl_bus(&bus);
         if (r < 0)

@@ -48,6 +48,9 @@ int container_call_each(sd_bus *bus, char **names, size_t n_names, const char *m
  * strings src points to are returned for the caller to free. */
 int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **ret_id, char **ret_ident);
 
+/* docker's prune question: prints "WARNING! <what>" and asks; true when the answer is y. */
+bool confirm_prune(const char *what);
+
 /* `inspect` of several objects: one JSON array of what inspect_one returns for each name, or with a
  * format, format_template() of each on a line. Names that fail are reported by inspect_one and make
  * the result negative; the others are still shown. */
