@@ -37,6 +37,7 @@
 #include "container-exec.h"
 #include "container.h"
 #include "fd-util.h"
+#include "socket-util.h"
 #include "image.h"
 #include "log.h"
 #include "manager.h"
@@ -545,72 +546,15 @@ static void exec_read_pid(Exec *e) {
 
 /* ---- the console socket (ExecTTY) ------------------------------------------------------------------ */
 
-static int send_fd(int sock, int fd) {
-        char byte = 0;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
-
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static int recv_fd(int sock) {
-        char buf[4096];
-        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        int fd = -EBADF;
-        ssize_t n;
-
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-        if (n < 0)
-                return -errno;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                        size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                        int *fds = (int *) CMSG_DATA(c);
-                        for (size_t i = 0; i < nfds; i++) {
-                                if (fd < 0)
-                                        fd = fds[i];
-                                else
-                                        safe_close(fds[i]);
-                        }
-                }
-        if (fd < 0)
-                return n == 0 ? -ECONNRESET : -EBADMSG;
-        return fd;
-}
-
 static int on_console_data(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Exec *e = userdata;
         _cleanup_close_ int master = -EBADF;
 
-        master = recv_fd(fd);
+        master = receive_one_fd(fd);
         if (master == -EAGAIN)
                 return 0;
         /* The caller holds the only master from now on: when it goes, the terminal hangs up. */
-        if (master >= 0 && send_fd(e->caller_console_fd, master) >= 0)
+        if (master >= 0 && send_one_fd(e->caller_console_fd, master) >= 0)
                 e->console_sent = true;
         exec_close_console(e);
         return 0;

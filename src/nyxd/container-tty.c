@@ -24,6 +24,7 @@
 #include "container-tty.h"
 #include "container.h"
 #include "fd-util.h"
+#include "socket-util.h"
 #include "log.h"
 #include "manager.h"
 #include "nyx-errors.h"
@@ -336,41 +337,6 @@ static int console_get(Manager *m, const char *id, Console **ret) {
 
 /* ---- crun's connection ----------------------------------------------------------------------------- */
 
-static int recv_fd(int sock) {
-        char buf[256];
-        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int) * 4)];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        int fd = -EBADF;
-        ssize_t n;
-
-        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-        if (n < 0)
-                return -errno;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                        size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                        int *fds = (int *) CMSG_DATA(c);
-                        for (size_t i = 0; i < nfds; i++) {
-                                if (fd < 0)
-                                        fd = fds[i];
-                                else
-                                        safe_close(fds[i]);
-                        }
-                }
-        if (fd < 0)
-                return n == 0 ? -ECONNRESET : -EBADMSG;
-        return fd;
-}
-
 static void console_set_master(Console *con, int fd) {
         /* A new run of the container: the last one's terminal is over. */
         console_drain_master(con);
@@ -392,7 +358,7 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         Console *con = userdata;
         int master;
 
-        master = recv_fd(fd);
+        master = receive_one_fd(fd);
         if (master == -EAGAIN)
                 return 0;
         con->conn_source = sd_event_source_disable_unref(con->conn_source);
