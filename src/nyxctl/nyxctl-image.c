@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,7 +52,15 @@ typedef struct PullProgress {
         size_t n_drawn;          /* rows on screen from the last redraw */
         sd_bus_message *reply;
         bool finished;
+        bool quiet;
+        char *job;               /* nyxd's Job object of this pull: what Ctrl-C cancels */
 } PullProgress;
+
+static volatile sig_atomic_t pull_interrupted = 0;
+
+static void on_pull_interrupt(int sig) {
+        pull_interrupted++;
+}
 
 static void pull_progress_done(PullProgress *p) {
         for (size_t i = 0; i < p->n_layers; i++) {
@@ -59,6 +68,7 @@ static void pull_progress_done(PullProgress *p) {
                 free(p->layers[i].state);
         }
         free(p->layers);
+        free(p->job);
         sd_bus_message_unref(p->reply);
 }
 
@@ -107,9 +117,15 @@ static int on_pull_progress(sd_bus_message *m, void *userdata, sd_bus_error *err
         PullLayer *l = NULL;
         bool changed;
 
+        const char *job = NULL;
+
         if (sd_bus_message_read(m, "ssstt", &reference, &digest, &state, &done, &total) < 0)
                 return 0;
         if (!streq(reference, p->reference) || !startswith(digest, "sha256:"))
+                return 0;
+        if (!p->job && sd_bus_message_read(m, "o", &job) > 0 && !streq(job, "/"))
+                p->job = strdup(job);
+        if (p->quiet)
                 return 0;
         for (size_t i = 0; i < p->n_layers; i++)
                 if (streq(p->layers[i].digest, digest))
@@ -250,18 +266,32 @@ int verb_pull(int argc, char *argv[], void *userdata) {
 
         progress.reference = argv[optind];
         progress.tty = isatty(STDERR_FILENO);
-        if (!quiet) {
+        progress.quiet = quiet;
+        if (!quiet)
                 fprintf(stderr, "Pulling %s...\n", argv[optind]);
-                /* Subscribed before the call, so no update is missed. */
-                r = sd_bus_match_signal(bus, &match, NYX_BUS_NAME, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "PullProgress",
-                                        on_pull_progress, &progress);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot subscribe to pull progress: %m");
-        }
+        /* Subscribed before the call, so no update is missed; also with -q, for the job's path. */
+        r = sd_bus_match_signal(bus, &match, NYX_BUS_NAME, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "PullProgress",
+                                on_pull_progress, &progress);
+        if (r < 0)
+                return log_error_errno(r, "Cannot subscribe to pull progress: %m");
+        /* Ctrl-C cancels the pull in nyxd (its Job; as soon as the first progress names it), which then
+         * answers: nothing half-done stays. A second one leaves at once. */
+        struct sigaction sa = { .sa_handler = on_pull_interrupt };
+        (void) sigaction(SIGINT, &sa, NULL);
+        (void) sigaction(SIGTERM, &sa, NULL);
         r = sd_bus_call_async(bus, &slot, call, on_pull_reply, &progress, UINT64_MAX - 1);
         if (r < 0)
                 return log_error_errno(r, "Cannot call nyxd: %s", bus_error_human(NULL, r));
+        bool cancel_sent = false;
         while (!progress.finished) {
+                if (pull_interrupted && !cancel_sent && progress.job) {
+                        r = sd_bus_call_method_async(bus, NULL, NYX_BUS_NAME, progress.job, NYX_BUS_IFACE_JOB, "Cancel",
+                                                     NULL, NULL, NULL);
+                        if (r < 0)
+                                return log_error_errno(r, "Cannot cancel the pull: %m");
+                        cancel_sent = true;
+                } else if (pull_interrupted > 1)
+                        return 130;   /* a second Ctrl-C: leave now (nyxd goes on or has cancelled) */
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
                         return log_error_errno(r, "Lost the connection to nyxd: %m");
@@ -273,7 +303,8 @@ int verb_pull(int argc, char *argv[], void *userdata) {
         }
         if (sd_bus_message_is_method_error(progress.reply, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(progress.reply);
-                return nyxctl_log_bus_error(e, -sd_bus_error_get_errno(e) ?: -EIO, NULL);
+                r = nyxctl_log_bus_error(e, -sd_bus_error_get_errno(e) ?: -EIO, NULL);
+                return sd_bus_error_has_name(e, NYX_ERROR_CANCELLED) ? 130 : r;
         }
         r = sd_bus_message_read(progress.reply, "so", &id, &path);
         if (r < 0)

@@ -13,6 +13,7 @@
 #include "image-archive.h"
 #include "image-auth.h"
 #include "image-dbus.h"
+#include "job.h"
 #include "image-push.h"
 #include "image-ref.h"
 #include "image-store.h"
@@ -169,6 +170,7 @@ int image_dbus_register(Manager *m) {
 
 typedef struct PullRequest {
         Manager *manager;
+        Job *job;                      /* /org/nyx/engine1/job/N while it runs */
         PullOptions options;
         char *sender;                  /* progress signals go to the caller only */
         int progress_fd;               /* read end of the worker's progress pipe */
@@ -180,6 +182,11 @@ typedef struct PullRequest {
 static void pull_request_free(PullRequest *p) {
         if (!p)
                 return;
+        if (p->job)
+                job_finish(p->job);
+        /* What a killed (cancelled) worker could not clean up itself. */
+        if (p->options.staging_dir)
+                (void) rm_rf(p->options.staging_dir);
         sd_event_source_disable_unref(p->progress_source);
         safe_close(p->progress_fd);
         safe_close(p->options.progress_fd);
@@ -195,11 +202,15 @@ static void emit_progress_line(PullRequest *p, char *line) {
 
         if (sscanf(line, "layer %79s %15s %" SCNu64 " %" SCNu64, digest, state, &done, &total) != 4)
                 return;
+        if (p->job)
+                job_update_part(p->job, digest, state, done, total);
         if (sd_bus_message_new_signal(p->manager->bus, &sig, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "PullProgress") < 0)
                 return;
         if (p->sender && sd_bus_message_set_destination(sig, p->sender) < 0)
                 return;
-        if (sd_bus_message_append(sig, "ssstt", p->options.reference, digest, state, done, total) < 0)
+        /* The job's path last: a client that wants to cancel learns it here. */
+        if (sd_bus_message_append(sig, "ssstto", p->options.reference, digest, state, done, total,
+                                  p->job ? job_object_path(p->job) : "/") < 0)
                 return;
         (void) sd_bus_send(p->manager->bus, sig, NULL);
 }
@@ -258,6 +269,11 @@ static void pull_done(Manager *m, sd_bus_message *message, int r, const char *te
         if (p->progress_fd >= 0)
                 drain_progress(p);
 
+        if (r < 0 && p->job && job_cancelled(p->job)) {
+                (void) sd_bus_reply_method_errorf(message, NYX_ERROR_CANCELLED, "pull %s was cancelled",
+                                                  p->options.reference);
+                goto finish;
+        }
         if (r < 0) {
                 const char *name = r == -EACCES ? NYX_ERROR_AUTH_REQUIRED :
                                    r == -EINVAL ? NYX_ERROR_INVALID_REFERENCE : NYX_ERROR_REGISTRY;
@@ -373,7 +389,16 @@ int method_pull_image(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 }
         }
         if (r >= 0)
-                r = operation_start(m, msg, pull_work, pull_done, p);
+                r = image_store_make_staging(m->state_dir, "pull", &p->options.staging_dir);
+        if (r >= 0)
+                r = job_new(m, "pull", reference, &p->job);
+        if (r >= 0) {
+                pid_t worker;
+
+                r = operation_start_full(m, msg, pull_work, pull_done, p, &worker);
+                if (r >= 0)
+                        job_set_worker(p->job, worker);
+        }
         if (r < 0) {
                 pull_request_free(p);
                 return r;

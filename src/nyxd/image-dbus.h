@@ -86,7 +86,8 @@ int method_logout(sd_bus_message *msg, void *userdata, sd_bus_error *error);
                                 SD_BUS_VTABLE_UNPRIVILEGED),                    \
         SD_BUS_SIGNAL_WITH_ARGS("PullProgress",                                 \
                                 SD_BUS_ARGS("s", reference, "s", layer,         \
-                                            "s", state, "t", done, "t", total), \
+                                            "s", state, "t", done, "t", total,  \
+                                            "o", job),                          \
                                 0)
 
 /* Image objects under /org/nyx/engine1/image/<hex>. */

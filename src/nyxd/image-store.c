@@ -366,9 +366,17 @@ int image_store_remove_name(const char *state_dir, const char *name) {
 }
 
 int image_store_make_staging(const char *state_dir, const char *prefix, char **ret) {
+        _cleanup_free_ char *tmp = path_join(state_dir, "tmp");
+
+        if (!tmp)
+                return -ENOMEM;
+        return image_store_make_staging_in(tmp, prefix, ret);
+}
+
+int image_store_make_staging_in(const char *dir, const char *prefix, char **ret) {
         _cleanup_free_ char *p = NULL;
 
-        if (asprintf(&p, "%s/tmp/%s-XXXXXX", state_dir, prefix) < 0)
+        if (asprintf(&p, "%s/%s-XXXXXX", dir, prefix) < 0)
                 return -ENOMEM;
         if (!mkdtemp(p))
                 return -errno;

@@ -55,6 +55,8 @@ int image_store_write_blob(const char *state_dir, const char *digest, const void
 
 /* A fresh staging directory under STATE/tmp. */
 int image_store_make_staging(const char *state_dir, const char *prefix, char **ret);
+/* The same in dir (below STATE/tmp, on the store's file system). */
+int image_store_make_staging_in(const char *dir, const char *prefix, char **ret);
 
 /* Remove leftovers of interrupted writers (after a crash or kill -9). */
 int image_store_clean_staging(const char *state_dir);

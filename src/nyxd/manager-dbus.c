@@ -13,6 +13,7 @@
 #include "image-dbus.h"
 #include "image.h"
 #include "fileio.h"
+#include "job.h"
 #include "manager-dbus.h"
 #include "output.h"
 #include "nyx-errors.h"
@@ -298,6 +299,9 @@ int manager_dbus_register(Manager *m) {
         if (r < 0)
                 return r;
         r = network_dbus_register(m);
+        if (r < 0)
+                return r;
+        r = job_dbus_register(m);
         if (r < 0)
                 return r;
 

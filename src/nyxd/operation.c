@@ -91,6 +91,11 @@ static void write_all(int fd, const char *s) {
 
 int operation_start(Manager *m, sd_bus_message *message, operation_work_t work, operation_done_t done,
                     void *userdata) {
+        return operation_start_full(m, message, work, done, userdata, NULL);
+}
+
+int operation_start_full(Manager *m, sd_bus_message *message, operation_work_t work, operation_done_t done,
+                         void *userdata, pid_t *ret_pid) {
         Operation *o;
         int pfd[2], r;
         pid_t pid;
@@ -146,5 +151,7 @@ int operation_start(Manager *m, sd_bus_message *message, operation_work_t work, 
         }
         o->message = sd_bus_message_ref(message);
         m->n_busy++;
+        if (ret_pid)
+                *ret_pid = pid;
         return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -22,3 +24,6 @@ typedef void (*operation_done_t)(Manager *m, sd_bus_message *message, int r, con
 
 int operation_start(Manager *m, sd_bus_message *message, operation_work_t work, operation_done_t done,
                     void *userdata);
+/* The same, with the worker's PID (a Job's Cancel kills it: work must be safe to kill at any moment). */
+int operation_start_full(Manager *m, sd_bus_message *message, operation_work_t work, operation_done_t done,
+                         void *userdata, pid_t *ret_pid);

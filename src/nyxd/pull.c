@@ -39,10 +39,12 @@ void pull_options_done(PullOptions *o) {
         free(o->cert_dir);
         free(o->username);
         free(o->password);
+        free(o->staging_dir);
 }
 
 typedef struct LayerJob {
         const char *state_dir;
+        const char *staging_dir;      /* NULL: STATE/tmp */
         RegistryClient *client;       /* one per job: curl handles are not shared */
         const char *repo;
         const OciDescriptor *desc;
@@ -130,7 +132,8 @@ static int open_blob_staging(LayerJob *j) {
         name = strjoin("blob-", j->desc->digest + strlen("sha256:"), "-XXXXXX");
         if (!name)
                 return -ENOMEM;
-        if (asprintf(&j->blob_staging, "%s/tmp/%s", j->state_dir, name) < 0) {
+        if (j->staging_dir ? asprintf(&j->blob_staging, "%s/%s", j->staging_dir, name) < 0 :
+                             asprintf(&j->blob_staging, "%s/tmp/%s", j->state_dir, name) < 0) {
                 j->blob_staging = NULL;
                 return -ENOMEM;
         }
@@ -329,7 +332,8 @@ static int unpacker_start(LayerJob *j, Unpacker *u) {
                         return -errno;
                 more = TAKE_FD(j->stream_fd);
         }
-        r = image_store_make_staging(j->state_dir, "layer", &j->layer_staging);
+        r = j->staging_dir ? image_store_make_staging_in(j->staging_dir, "layer", &j->layer_staging) :
+                             image_store_make_staging(j->state_dir, "layer", &j->layer_staging);
         if (r < 0)
                 return r;
         dir = open(j->layer_staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -844,6 +848,7 @@ int pull_image(const char *state_dir, const PullOptions *o, char **ret_image_id,
 
                 *j = (LayerJob) {
                         .state_dir = state_dir,
+                        .staging_dir = o->staging_dir,
                         .repo = ref->path,
                         .desc = &manifest->layers[i],
                         .diff_id = config->diff_ids[i],

@@ -14,6 +14,8 @@ typedef struct PullOptions {
         uint64_t max_layer_bytes;  /* uncompressed; refuses gzip bombs */
         unsigned low_speed_time_sec;
         int progress_fd;           /* -1, or where progress lines go (see below) */
+        char *staging_dir;         /* this pull's own directory below STATE/tmp (nyxd removes it when the
+                                    * pull is over, also when it was killed); NULL: STATE/tmp */
 } PullOptions;
 
 /* A layer larger than this once uncompressed is refused unless the caller

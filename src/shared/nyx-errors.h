@@ -11,6 +11,7 @@
 #define NYX_BUS_IFACE_IMAGE     "org.nyx.engine1.Image"
 #define NYX_BUS_IFACE_VOLUME    "org.nyx.engine1.Volume"
 #define NYX_BUS_IFACE_NETWORK   "org.nyx.engine1.Network"
+#define NYX_BUS_IFACE_JOB       "org.nyx.engine1.Job"
 
 #define NYX_ERROR_NO_SUCH_CONTAINER   "org.nyx.engine1.NoSuchContainer"
 #define NYX_ERROR_NO_SUCH_IMAGE       "org.nyx.engine1.NoSuchImage"
@@ -23,3 +24,4 @@
 #define NYX_ERROR_NOT_RUNNING         "org.nyx.engine1.NotRunning"
 #define NYX_ERROR_REGISTRY            "org.nyx.engine1.RegistryError"
 #define NYX_ERROR_AUTH_REQUIRED       "org.nyx.engine1.AuthenticationRequired"
+#define NYX_ERROR_CANCELLED           "org.nyx.engine1.Cancelled"
