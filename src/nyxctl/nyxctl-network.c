@@ -116,27 +116,7 @@ static int verb_network_create(int argc, char *argv[], void *userdata) {
 }
 
 static int network_inspect_one(sd_bus *bus, const char *name, json_object **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *inspect = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path, *json;
-        json_object *o;
-        int r;
-
-        r = sd_bus_call_method(bus, NYX_BUS_NAME, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "GetNetwork", &error, &reply,
-                               "s", name);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &path);
-        if (r >= 0)
-                r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_NETWORK, "Inspect", &error, &inspect, "");
-        if (r >= 0)
-                r = sd_bus_message_read(inspect, "s", &json);
-        if (r < 0)
-                return nyxctl_log_bus_error(&error, r, NULL);
-        o = json_tokener_parse(json);
-        if (!o)
-                return log_error_errno(EBADMSG, "Bad reply from nyxd: not JSON");
-        *ret = o;
-        return 0;
+        return inspect_object(bus, "GetNetwork", NYX_BUS_IFACE_NETWORK, name, ret);
 }
 
 static int verb_network_ls(int argc, char *argv[], void *userdata) {

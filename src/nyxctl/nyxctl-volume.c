@@ -103,27 +103,7 @@ static int verb_volume_create(int argc, char *argv[], void *userdata) {
 }
 
 static int volume_inspect_one(sd_bus *bus, const char *name, json_object **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *inspect = NULL;
-        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path, *json;
-        json_object *o;
-        int r;
-
-        r = sd_bus_call_method(bus, NYX_BUS_NAME, NYX_BUS_PATH, NYX_BUS_IFACE_MANAGER, "GetVolume", &error, &reply,
-                               "s", name);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &path);
-        if (r >= 0)
-                r = sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_VOLUME, "Inspect", &error, &inspect, "");
-        if (r >= 0)
-                r = sd_bus_message_read(inspect, "s", &json);
-        if (r < 0)
-                return nyxctl_log_bus_error(&error, r, NULL);
-        o = json_tokener_parse(json);
-        if (!o)
-                return log_error_errno(EBADMSG, "Bad reply from nyxd: not JSON");
-        *ret = o;
-        return 0;
+        return inspect_object(bus, "GetVolume", NYX_BUS_IFACE_VOLUME, name, ret);
 }
 
 /* docker's `volume ls --filter`: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE], driver=local;

@@ -51,6 +51,10 @@ int container_log_source(sd_bus *bus, const char *path, LogSource *src, char **r
 /* docker's prune question: prints "WARNING! <what>" and asks; true when the answer is y. */
 bool confirm_prune(const char *what);
 
+/* An object's Inspect JSON: its path from the Manager's get_method (GetNetwork, GetVolume), then its
+ * interface's Inspect(). Errors are logged. */
+int inspect_object(sd_bus *bus, const char *get_method, const char *interface, const char *name, json_object **ret);
+
 /* `inspect` of several objects: one JSON array of what inspect_one returns for each name, or with a
  * format, format_template() of each on a line. Names that fail are reported by inspect_one and make
  * the result negative; the others are still shown. */
