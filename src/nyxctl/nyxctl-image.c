@@ -1206,7 +1206,7 @@ static int verb_image_prune(int argc, char *argv[], void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_strv_free_ char **deleted = NULL;
-        bool all = false;
+        bool all = false, force = false;
         int c, r;
 
         verb_getopt_reset();
@@ -1216,18 +1216,23 @@ static int verb_image_prune(int argc, char *argv[], void *userdata) {
                         printf("nyxctl image prune [-a] [-f]\n\n"
                                "Remove blobs and layers no image uses; with -a also every image no container uses.\n\n"
                                "  -a --all     Remove all images not used by a container\n"
-                               "  -f --force   Do not ask (nyxctl never asks; accepted for docker scripts)\n");
+                               "  -f --force   Do not ask for confirmation\n");
                         return 0;
                 case 'a':
                         all = true;
                         break;
                 case 'f':
+                        force = true;
                         break;
                 default:
                         return -EINVAL;
                 }
         if (verb_check_args("nyxctl", "image prune", argc - optind, argv + optind, 0, 0) < 0)
                 return -EINVAL;
+        /* docker's questions */
+        if (!force && !confirm_prune(all ? "This will remove all images without at least one container associated to them." :
+                                           "This will remove all dangling images."))
+                return 0;
         r = nyxctl_bus(&bus);
         if (r < 0)
                 return r;

@@ -50,10 +50,16 @@ assert_eq "$(nyxctl history --json "$REG/layered" | jq length)" 4 "history --jso
 nyxctl run -d --name prune-user "$BUSYBOX" sleep 60 >/dev/null
 stray=/var/lib/nyx/images/blobs/sha256/$(printf 'stray' | sha256sum | cut -d' ' -f1)
 printf 'stray' >"$stray"
-nyxctl image prune >/dev/null
+# It asks first, as docker's does: "no" (or no answer) removes nothing.
+out=$(echo n | nyxctl image prune)
+assert_contains "$out" "This will remove all dangling images" "image prune's question"
+[[ -e $stray ]] || fail "image prune removed a blob after the answer no"
+nyxctl image prune </dev/null >/dev/null
+[[ -e $stray ]] || fail "image prune removed a blob without an answer"
+nyxctl image prune -f >/dev/null
 [[ ! -e $stray ]] || fail "image prune left an unreferenced blob"
 assert_eq "$(nyxctl images -q --no-trunc nyx-test/imported:1)" "$id" "image prune without -a keeps images"
-out=$(nyxctl image prune -a)
+out=$(echo y | nyxctl image prune -a)
 assert_contains "$out" "Deleted: $id" "image prune -a output"
 assert_eq "$(nyxctl images -q nyx-test/imported:1)" "" "imported image after prune -a"
 assert_eq "$(nyxctl images -q "$REG/layered")" "" "layered after prune -a"
