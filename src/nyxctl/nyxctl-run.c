@@ -660,11 +660,30 @@ int verb_create(int argc, char *argv[], void *userdata) {
 
 /* Start the container's unit; with -i our stdin is its stdin (systemd holds a copy, so the container
  * reads it directly and sees its end). */
+/* Container.Start, with our stdin as the container's when interactive (-i). */
+static int new_start_call(sd_bus *bus, const char *path, bool interactive, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start");
+        if (r < 0)
+                return r;
+        r = interactive ? sd_bus_message_append(call, "a{sv}", 1, "StandardInputFileDescriptor", "h", STDIN_FILENO) :
+                          sd_bus_message_append(call, "a{sv}", 0);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(call);
+        return 0;
+}
+
 static int start_container(sd_bus *bus, const char *path, bool interactive, sd_bus_error *error) {
-        if (interactive)
-                return sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", error, NULL,
-                                          "a{sv}", 1, "StandardInputFileDescriptor", "h", STDIN_FILENO);
-        return sd_bus_call_method(bus, NYX_BUS_NAME, path, NYX_BUS_IFACE_CONTAINER, "Start", error, NULL, "a{sv}", 0);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = new_start_call(bus, path, interactive, &call);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, call, 0, error, NULL);
 }
 
 typedef struct Foreground {
@@ -753,12 +772,13 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 }
 
 static int start_container_async(Foreground *f, bool interactive) {
-        if (interactive)
-                return sd_bus_call_method_async(f->bus, NULL, NYX_BUS_NAME, f->path, NYX_BUS_IFACE_CONTAINER, "Start",
-                                                on_start_reply, f, "a{sv}", 1,
-                                                "StandardInputFileDescriptor", "h", STDIN_FILENO);
-        return sd_bus_call_method_async(f->bus, NULL, NYX_BUS_NAME, f->path, NYX_BUS_IFACE_CONTAINER, "Start",
-                                        on_start_reply, f, "a{sv}", 0);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = new_start_call(f->bus, f->path, interactive, &call);
+        if (r < 0)
+                return r;
+        return sd_bus_call_async(f->bus, NULL, call, on_start_reply, f, 0);
 }
 
 static int run_foreground(sd_bus *bus, const char *path, bool interactive) {

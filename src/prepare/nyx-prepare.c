@@ -412,7 +412,7 @@ static int rmdir_patiently(const char *path) {
         return -EBUSY;
 }
 
-/* The payload cgroup is the one "start" wrote into config.json. */
+/* The payload cgroup is the one the start step wrote into config.json. */
 static int read_payload_cgroup(const PrepareConfig *c, char **ret) {
         _cleanup_free_ char *config_path = path_join(c->bundle, "config.json");
         json_object *o, *linux_o, *cg;
@@ -487,7 +487,7 @@ static int exit_code_from_environment(void) {
         return n > 0 ? 128 + n : 255;
 }
 
-/* The exit code "start" recorded when the command could not run at all. */
+/* The exit code the start step recorded when the command could not run at all. */
 static int recorded_exit_code(const PrepareConfig *c) {
         _cleanup_free_ char *path = path_join(c->dir, "state.json");
         json_object *o, *status, *code;
@@ -572,6 +572,8 @@ int main(int argc, char *argv[]) {
                 if (r == 0)
                         r = prepare_launch(c, console_socket);
         } else
+                /* "start": the ExecStartPre= of units made before "launch" existed, which systemd
+                 * may still restart after nyx was upgraded under them. */
                 r = streq(argv[1], "start") ? do_start(c) : do_stop(c);
         if (r > 0)
                 return r;   /* 126/127: the command cannot run */
